@@ -1,0 +1,258 @@
+//! Sessions, API tokens and sign-in throttling. Secrets are random 256-bit values given
+//! to the client once; only their SHA-256 is stored, so a database leak reveals none.
+
+use crate::conn::required;
+use crate::records::ident;
+use crate::{now, timestamp_value, Db, DbResult, Tx};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_query::{Expr, OnConflict, Query, SimpleExpr};
+use sha2::{Digest, Sha256};
+
+/// A new random secret, URL-safe text.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a secret.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The signed-in user.
+    pub user_id: i64,
+    /// The token forms must echo (synchroniser-token CSRF protection).
+    pub csrf_token: String,
+}
+
+/// Starts a session; gives the cookie value and the session.
+pub async fn create_session(
+    db: &Db,
+    user_id: i64,
+    lifetime: Duration,
+) -> DbResult<(String, Session)> {
+    let token = new_secret();
+    let csrf_token = new_secret();
+    let at = now();
+    let insert = Query::insert()
+        .into_table(ident("sessions"))
+        .columns(
+            [
+                "token_hash",
+                "user_id",
+                "csrf_token",
+                "created_at",
+                "expires_at",
+            ]
+            .map(ident),
+        )
+        .values_panic([
+            hash_secret(&token).into(),
+            user_id.into(),
+            csrf_token.clone().into(),
+            timestamp_value(db.backend(), at).into(),
+            timestamp_value(db.backend(), at + lifetime).into(),
+        ])
+        .to_owned();
+    db.conn().execute(&insert).await?;
+    Ok((
+        token,
+        Session {
+            user_id,
+            csrf_token,
+        },
+    ))
+}
+
+/// The session for a cookie value, if it exists, has not expired and its user is active.
+pub async fn find_session(db: &Db, token: &str) -> DbResult<Option<Session>> {
+    let select = Query::select()
+        .columns([
+            (ident("sessions"), ident("user_id")),
+            (ident("sessions"), ident("csrf_token")),
+        ])
+        .from(ident("sessions"))
+        .inner_join(
+            ident("users"),
+            Expr::col((ident("users"), ident("id"))).equals((ident("sessions"), ident("user_id"))),
+        )
+        .and_where(Expr::col((ident("sessions"), ident("token_hash"))).eq(hash_secret(token)))
+        .and_where(
+            Expr::col((ident("sessions"), ident("expires_at")))
+                .gt(timestamp_value(db.backend(), now())),
+        )
+        .and_where(Expr::col((ident("users"), ident("active"))).eq(true))
+        .to_owned();
+    db.conn()
+        .fetch_optional(&select, |row| {
+            Ok(Session {
+                user_id: required(row.int("user_id"), "user_id")?,
+                csrf_token: required(row.text("csrf_token"), "csrf_token")?,
+            })
+        })
+        .await
+}
+
+/// Ends a session (sign-out).
+pub async fn delete_session(db: &Db, token: &str) -> DbResult<()> {
+    let delete = Query::delete()
+        .from_table(ident("sessions"))
+        .and_where(Expr::col(ident("token_hash")).eq(hash_secret(token)))
+        .to_owned();
+    db.conn().execute(&delete).await?;
+    Ok(())
+}
+
+/// Ends every session and revokes every API token of a user (deactivation).
+pub async fn end_all_access(tx: &mut Tx, user_id: i64) -> DbResult<()> {
+    let backend = tx.conn().backend();
+    let sessions = Query::delete()
+        .from_table(ident("sessions"))
+        .and_where(Expr::col(ident("user_id")).eq(user_id))
+        .to_owned();
+    tx.conn().execute(&sessions).await?;
+    let tokens = Query::update()
+        .table(ident("api_tokens"))
+        .value(ident("revoked_at"), timestamp_value(backend, now()))
+        .and_where(Expr::col(ident("user_id")).eq(user_id))
+        .and_where(Expr::col(ident("revoked_at")).is_null())
+        .to_owned();
+    tx.conn().execute(&tokens).await?;
+    Ok(())
+}
+
+/// Creates an API token for a user; the token is returned once and stored hashed.
+pub async fn create_api_token(db: &Db, user_id: i64, name: &str) -> DbResult<String> {
+    let token = format!("kehu_{}", new_secret());
+    let insert = Query::insert()
+        .into_table(ident("api_tokens"))
+        .columns(["user_id", "name", "token_hash", "created_at"].map(ident))
+        .values_panic([
+            user_id.into(),
+            name.into(),
+            hash_secret(&token).into(),
+            timestamp_value(db.backend(), now()).into(),
+        ])
+        .to_owned();
+    db.conn().execute(&insert).await?;
+    Ok(token)
+}
+
+/// The user of a bearer token, if it is valid, not revoked and its user is active.
+pub async fn find_api_token_user(db: &Db, token: &str) -> DbResult<Option<i64>> {
+    let select = Query::select()
+        .column((ident("api_tokens"), ident("user_id")))
+        .from(ident("api_tokens"))
+        .inner_join(
+            ident("users"),
+            Expr::col((ident("users"), ident("id")))
+                .equals((ident("api_tokens"), ident("user_id"))),
+        )
+        .and_where(Expr::col((ident("api_tokens"), ident("token_hash"))).eq(hash_secret(token)))
+        .and_where(Expr::col((ident("api_tokens"), ident("revoked_at"))).is_null())
+        .and_where(Expr::col((ident("users"), ident("active"))).eq(true))
+        .to_owned();
+    Ok(db.conn().fetch_ints(&select).await?.first().copied())
+}
+
+/// Failed sign-ins allowed in a window before the name is locked.
+pub const MAX_FAILURES: i64 = 5;
+/// The window and lock length.
+pub const LOCK_MINUTES: i64 = 15;
+
+/// When a sign-in name (or client) is locked until, if it is locked now.
+pub async fn locked_until(db: &Db, key: &str) -> DbResult<Option<DateTime<Utc>>> {
+    let select = Query::select()
+        .column(ident("locked_until"))
+        .from(ident("login_throttle"))
+        .and_where(Expr::col(ident("login_key")).eq(key))
+        .to_owned();
+    let until = db
+        .conn()
+        .fetch_optional(&select, |row| row.timestamp("locked_until"))
+        .await?
+        .flatten();
+    Ok(until.filter(|u| *u > now()))
+}
+
+/// Counts a failed sign-in; after [`MAX_FAILURES`] within the window the key is locked.
+///
+/// One statement does the counting, so failures sent in parallel are all counted (a
+/// read-then-write lost most of them on PostgreSQL), and a lock that is still running is
+/// kept when the counting window starts again.
+pub async fn record_failure(db: &Db, key: &str) -> DbResult<()> {
+    let backend = db.backend();
+    let at = now();
+    let lock = timestamp_value(backend, at + Duration::minutes(LOCK_MINUTES));
+    let table = || ident("login_throttle");
+    let current = |column: &str| Expr::col((table(), ident(column)));
+    // The stored failures still count while the window opened by the first one is open.
+    let in_window = || {
+        current("first_failure_at").gt(timestamp_value(
+            backend,
+            at - Duration::minutes(LOCK_MINUTES),
+        ))
+    };
+    let failures = || -> SimpleExpr {
+        Expr::case(in_window(), current("failures").add(1))
+            .finally(1i64)
+            .into()
+    };
+    let first_failure_at =
+        Expr::case(in_window(), current("first_failure_at")).finally(timestamp_value(backend, at));
+    let locked_until = Expr::case(Expr::expr(failures()).gte(MAX_FAILURES), lock.clone())
+        .finally(current("locked_until"));
+    let first_lock = if MAX_FAILURES <= 1 {
+        lock
+    } else {
+        crate::records::null_timestamp(backend)
+    };
+    let upsert = Query::insert()
+        .into_table(table())
+        .columns(["login_key", "failures", "first_failure_at", "locked_until"].map(ident))
+        .values_panic([
+            key.into(),
+            1i64.into(),
+            timestamp_value(backend, at).into(),
+            first_lock.into(),
+        ])
+        .on_conflict(
+            OnConflict::column(ident("login_key"))
+                .values([
+                    (ident("failures"), failures()),
+                    (ident("first_failure_at"), first_failure_at.into()),
+                    (ident("locked_until"), locked_until.into()),
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    db.conn().execute(&upsert).await?;
+    Ok(())
+}
+
+/// Forgets failures after a successful sign-in.
+pub async fn clear_failures(db: &Db, key: &str) -> DbResult<()> {
+    let delete = Query::delete()
+        .from_table(ident("login_throttle"))
+        .and_where(Expr::col(ident("login_key")).eq(key))
+        .to_owned();
+    db.conn().execute(&delete).await?;
+    Ok(())
+}
+
+/// Deletes sessions past their expiry (housekeeping job).
+pub async fn purge_expired_sessions(db: &Db) -> DbResult<u64> {
+    let delete = Query::delete()
+        .from_table(ident("sessions"))
+        .and_where(Expr::col(ident("expires_at")).lt(timestamp_value(db.backend(), now())))
+        .to_owned();
+    db.conn().execute(&delete).await
+}

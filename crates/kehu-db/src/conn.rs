@@ -1,0 +1,214 @@
+//! Running sea-query statements on either backend, on a pool or inside a transaction,
+//! and reading columns from rows of either backend through one trait.
+
+use crate::{Backend, DbResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::SqlxBinder;
+use serde_json::Value as Json;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Executor, PgPool, Row, SqlitePool};
+
+/// Somewhere to run statements: a pool or an open transaction, of either backend.
+pub enum Conn<'c> {
+    /// A SQLite pool.
+    SqlitePool(&'c SqlitePool),
+    /// A PostgreSQL pool.
+    PgPool(&'c PgPool),
+    /// A SQLite transaction.
+    SqliteTx(&'c mut sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A PostgreSQL transaction.
+    PgTx(&'c mut sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Reads a column of a row from either backend by name.
+pub trait DynRow {
+    /// A text column.
+    fn text(&self, column: &str) -> sqlx::Result<Option<String>>;
+    /// An integer column.
+    fn int(&self, column: &str) -> sqlx::Result<Option<i64>>;
+    /// A floating-point column.
+    fn float(&self, column: &str) -> sqlx::Result<Option<f64>>;
+    /// A boolean column.
+    fn boolean(&self, column: &str) -> sqlx::Result<Option<bool>>;
+    /// A date column.
+    fn date(&self, column: &str) -> sqlx::Result<Option<NaiveDate>>;
+    /// A timestamp column.
+    fn timestamp(&self, column: &str) -> sqlx::Result<Option<DateTime<Utc>>>;
+    /// A JSON column (text on SQLite, jsonb on PostgreSQL).
+    fn json(&self, column: &str) -> sqlx::Result<Option<Json>>;
+}
+
+impl DynRow for SqliteRow {
+    fn text(&self, column: &str) -> sqlx::Result<Option<String>> {
+        self.try_get(column)
+    }
+    fn int(&self, column: &str) -> sqlx::Result<Option<i64>> {
+        self.try_get(column)
+    }
+    fn float(&self, column: &str) -> sqlx::Result<Option<f64>> {
+        self.try_get(column)
+    }
+    fn boolean(&self, column: &str) -> sqlx::Result<Option<bool>> {
+        self.try_get(column)
+    }
+    fn date(&self, column: &str) -> sqlx::Result<Option<NaiveDate>> {
+        self.try_get(column)
+    }
+    fn timestamp(&self, column: &str) -> sqlx::Result<Option<DateTime<Utc>>> {
+        self.try_get(column)
+    }
+    fn json(&self, column: &str) -> sqlx::Result<Option<Json>> {
+        let text: Option<String> = self.try_get(column)?;
+        text.map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+}
+
+impl DynRow for PgRow {
+    fn text(&self, column: &str) -> sqlx::Result<Option<String>> {
+        self.try_get(column)
+    }
+    fn int(&self, column: &str) -> sqlx::Result<Option<i64>> {
+        self.try_get(column)
+    }
+    fn float(&self, column: &str) -> sqlx::Result<Option<f64>> {
+        self.try_get(column)
+    }
+    fn boolean(&self, column: &str) -> sqlx::Result<Option<bool>> {
+        self.try_get(column)
+    }
+    fn date(&self, column: &str) -> sqlx::Result<Option<NaiveDate>> {
+        self.try_get(column)
+    }
+    fn timestamp(&self, column: &str) -> sqlx::Result<Option<DateTime<Utc>>> {
+        self.try_get(column)
+    }
+    fn json(&self, column: &str) -> sqlx::Result<Option<Json>> {
+        self.try_get(column)
+    }
+}
+
+/// Reads a required column, turning NULL into a decode error.
+pub fn required<T>(value: sqlx::Result<Option<T>>, column: &str) -> sqlx::Result<T> {
+    value?.ok_or_else(|| sqlx::Error::ColumnNotFound(format!("{column} is NULL")))
+}
+
+macro_rules! on_backend {
+    ($conn:expr, $stmt:expr, |$sql:ident, $values:ident, $executor:ident| $body:expr) => {
+        match $conn {
+            Conn::SqlitePool(pool) => {
+                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let $executor = *pool;
+                $body
+            }
+            Conn::PgPool(pool) => {
+                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                let $executor = *pool;
+                $body
+            }
+            Conn::SqliteTx(tx) => {
+                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let $executor = &mut ***tx;
+                $body
+            }
+            Conn::PgTx(tx) => {
+                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                let $executor = &mut ***tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Conn<'_> {
+    /// The engine this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::SqlitePool(_) | Conn::SqliteTx(_) => Backend::Sqlite,
+            Conn::PgPool(_) | Conn::PgTx(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement that returns no rows; gives the number of rows affected.
+    pub async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> DbResult<u64> {
+        on_backend!(self, stmt, |sql, values, executor| {
+            Ok(sqlx::query_with(&sql, values)
+                .execute(executor)
+                .await?
+                .rows_affected())
+        })
+    }
+
+    /// Runs a query and turns each row into a value with `decode`.
+    pub async fn fetch_all<S, T>(
+        &mut self,
+        stmt: &S,
+        decode: impl Fn(&dyn DynRow) -> sqlx::Result<T>,
+    ) -> DbResult<Vec<T>>
+    where
+        S: SqlxBinder,
+    {
+        on_backend!(self, stmt, |sql, values, executor| {
+            let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
+            Ok(rows
+                .iter()
+                .map(|r| decode(r))
+                .collect::<sqlx::Result<Vec<T>>>()?)
+        })
+    }
+
+    /// Runs a query that returns at most one row.
+    pub async fn fetch_optional<S, T>(
+        &mut self,
+        stmt: &S,
+        decode: impl Fn(&dyn DynRow) -> sqlx::Result<T>,
+    ) -> DbResult<Option<T>>
+    where
+        S: SqlxBinder,
+    {
+        on_backend!(self, stmt, |sql, values, executor| {
+            let row = sqlx::query_with(&sql, values)
+                .fetch_optional(executor)
+                .await?;
+            Ok(row.as_ref().map(|r| decode(r)).transpose()?)
+        })
+    }
+
+    /// Runs a query whose first column is an integer (ids, counts).
+    pub async fn fetch_ints<S: SqlxBinder>(&mut self, stmt: &S) -> DbResult<Vec<i64>> {
+        on_backend!(self, stmt, |sql, values, executor| {
+            let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
+            Ok(rows
+                .iter()
+                .map(|r| r.try_get::<i64, _>(0))
+                .collect::<sqlx::Result<Vec<i64>>>()?)
+        })
+    }
+
+    /// Runs hand-written SQL (the same text on both backends) without parameters.
+    ///
+    /// Goes through [`Executor::execute`] (a boxed `Send` future) rather than
+    /// `RawSql::execute`, whose future the compiler cannot prove `Send` for every lifetime
+    /// of the executor, which made every caller (`Db::migrate` among them) unusable from
+    /// `tokio::spawn` and axum handlers.
+    pub async fn execute_raw(&mut self, sql: &str) -> DbResult<()> {
+        match self {
+            Conn::SqlitePool(pool) => {
+                pool.execute(sqlx::raw_sql(sql)).await?;
+            }
+            Conn::PgPool(pool) => {
+                pool.execute(sqlx::raw_sql(sql)).await?;
+            }
+            Conn::SqliteTx(tx) => {
+                (&mut ***tx).execute(sqlx::raw_sql(sql)).await?;
+            }
+            Conn::PgTx(tx) => {
+                (&mut ***tx).execute(sqlx::raw_sql(sql)).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,198 @@
+//! The event stream: every change to a record, in order. It is the customer timeline
+//! (events of the customer and of its contacts) and the audit log. Append-only: nothing
+//! here updates or deletes events.
+
+use crate::conn::required;
+use crate::records::{ident, visibility_condition};
+use crate::{now, timestamp_value, Conn, Db, DbResult};
+use chrono::{DateTime, Utc};
+use kehu_core::permission::Visibility;
+use sea_query::{Cond, Expr, Order, Query};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// One field's change: old and new value as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Field name (`custom.KEY` for custom fields).
+    pub field: String,
+    /// Value before.
+    pub old: Json,
+    /// Value after.
+    pub new: Json,
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Entity name (`account`, `contact`, `user`, `session`, …).
+    pub entity: &'static str,
+    /// The record, if the event is about one.
+    pub record_id: Option<i64>,
+    /// The customer whose timeline shows it.
+    pub account_id: Option<i64>,
+    /// `created`, `updated`, `deleted`, `restored`, `signed_in`, …
+    pub action: &'static str,
+    /// Who did it (none for the system).
+    pub actor_id: Option<i64>,
+    /// Field changes.
+    pub changes: Vec<Change>,
+    /// A short text, e.g. the record's name.
+    pub summary: String,
+    /// Client address.
+    pub source_ip: Option<String>,
+}
+
+/// An event as read back, with the actor's display name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Event id (increasing).
+    pub id: i64,
+    /// Entity name.
+    pub entity: String,
+    /// The record.
+    pub record_id: Option<i64>,
+    /// What happened.
+    pub action: String,
+    /// Who did it.
+    pub actor_id: Option<i64>,
+    /// Their display name.
+    pub actor_name: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Field changes.
+    pub changes: Vec<Change>,
+    /// Short text.
+    pub summary: String,
+}
+
+/// Appends an event (inside the caller's transaction, so it commits with the change).
+pub async fn append(conn: &mut Conn<'_>, event: &NewEvent) -> DbResult<()> {
+    let backend = conn.backend();
+    let insert = Query::insert()
+        .into_table(ident("events"))
+        .columns(
+            [
+                "entity",
+                "record_id",
+                "account_id",
+                "action",
+                "actor_id",
+                "at",
+                "changes",
+                "summary",
+                "source_ip",
+            ]
+            .map(ident),
+        )
+        .values_panic([
+            event.entity.into(),
+            event.record_id.into(),
+            event.account_id.into(),
+            event.action.into(),
+            event.actor_id.into(),
+            timestamp_value(backend, now()).into(),
+            serde_json::to_string(&event.changes)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
+            event.summary.clone().into(),
+            event.source_ip.clone().into(),
+        ])
+        .to_owned();
+    conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// The timeline of a customer, newest first: its own events and those of the contacts the
+/// reader may see. The caller has already checked that the customer itself is visible.
+pub async fn account_timeline(
+    db: &Db,
+    account_id: i64,
+    contact_visibility: &Visibility,
+    before_id: Option<i64>,
+    limit: u64,
+) -> DbResult<Vec<Event>> {
+    let visible_contacts = Query::select()
+        .column((ident("contacts"), ident("id")))
+        .from(ident("contacts"))
+        .and_where(Expr::col((ident("contacts"), ident("account_id"))).eq(account_id))
+        .cond_where(visibility_condition("contacts", contact_visibility))
+        .to_owned();
+    let which = Cond::any()
+        .add(
+            Cond::all()
+                .add(Expr::col((ident("events"), ident("entity"))).eq("account"))
+                .add(Expr::col((ident("events"), ident("record_id"))).eq(account_id)),
+        )
+        .add(
+            Cond::all()
+                .add(Expr::col((ident("events"), ident("account_id"))).eq(account_id))
+                .add(Expr::col((ident("events"), ident("entity"))).eq("contact"))
+                .add(
+                    Expr::col((ident("events"), ident("record_id"))).in_subquery(visible_contacts),
+                ),
+        );
+    read(db, which, before_id, limit).await
+}
+
+/// The events of one record, newest first.
+pub async fn record_history(
+    db: &Db,
+    entity: &str,
+    record_id: i64,
+    limit: u64,
+) -> DbResult<Vec<Event>> {
+    let which = Cond::all()
+        .add(Expr::col((ident("events"), ident("entity"))).eq(entity))
+        .add(Expr::col((ident("events"), ident("record_id"))).eq(record_id));
+    read(db, which, None, limit).await
+}
+
+async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbResult<Vec<Event>> {
+    let mut select = Query::select();
+    select
+        .columns(
+            [
+                "id",
+                "entity",
+                "record_id",
+                "action",
+                "actor_id",
+                "at",
+                "changes",
+                "summary",
+            ]
+            .map(|c| (ident("events"), ident(c))),
+        )
+        .expr_as(
+            Expr::col((ident("users"), ident("display_name"))),
+            ident("actor_name"),
+        )
+        .from(ident("events"))
+        .left_join(
+            ident("users"),
+            Expr::col((ident("users"), ident("id"))).equals((ident("events"), ident("actor_id"))),
+        )
+        .cond_where(which)
+        .order_by((ident("events"), ident("id")), Order::Desc)
+        .limit(limit.clamp(1, 500));
+    if let Some(before) = before_id {
+        select.and_where(Expr::col((ident("events"), ident("id"))).lt(before));
+    }
+    db.conn()
+        .fetch_all(&select, |row| {
+            let changes: String = required(row.text("changes"), "changes")?;
+            Ok(Event {
+                id: required(row.int("id"), "id")?,
+                entity: required(row.text("entity"), "entity")?,
+                record_id: row.int("record_id")?,
+                action: required(row.text("action"), "action")?,
+                actor_id: row.int("actor_id")?,
+                actor_name: row.text("actor_name")?,
+                at: required(row.timestamp("at"), "at")?,
+                changes: serde_json::from_str(&changes).unwrap_or_default(),
+                summary: required(row.text("summary"), "summary")?,
+            })
+        })
+        .await
+}

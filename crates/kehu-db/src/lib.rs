@@ -1,0 +1,202 @@
+//! Kehu's database layer: one [`Db`] over SQLite or PostgreSQL, migrations per backend,
+//! and the repositories the web layer and the command line call.
+//!
+//! Statements that differ by dialect or are built from user filters are written with
+//! sea-query and built for the backend in use; every query that reads records takes the
+//! caller's [`kehu_core::permission::Visibility`] so permissions live inside the SQL.
+
+pub mod auth;
+mod conn;
+pub mod custom_fields;
+pub mod events;
+pub mod jobs;
+mod migrate;
+pub mod picklists;
+pub mod records;
+pub mod roles;
+pub mod saved_filters;
+pub mod teams;
+pub mod users;
+
+pub use conn::{Conn, DynRow};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use kehu_core::FieldErrors;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (the default).
+    Sqlite,
+    /// PostgreSQL (for scale and several servers).
+    Postgres,
+}
+
+/// A connection pool to one of the two supported databases.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// SQLite with WAL, foreign keys and a busy timeout.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// Why a repository call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The record does not exist or the caller may not see it (the two are not told apart).
+    #[error("not found")]
+    NotFound,
+    /// The record was changed by someone else since the caller read it.
+    #[error("the record was changed by someone else (now at version {current})")]
+    StaleVersion {
+        /// The version in the database.
+        current: i64,
+    },
+    /// The input breaks a rule that needs the database to check (uniqueness, references).
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// Anything else; logged, never shown to users.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        DbError::Internal(error.into())
+    }
+}
+
+impl DbError {
+    /// A single field error.
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(field, code, message);
+        DbError::Invalid(errors)
+    }
+}
+
+/// Result of repository calls.
+pub type DbResult<T> = Result<T, DbError>;
+
+impl Db {
+    /// Opens the database named by a URL: `sqlite://path/to/kehu.db` (created if missing)
+    /// or `postgres://user@host/db`.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…")
+        }
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations this binary carries that the database has not seen yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        migrate::run(self).await
+    }
+
+    /// A connection that runs each statement on its own.
+    pub fn conn(&self) -> Conn<'_> {
+        match self {
+            Db::Sqlite(pool) => Conn::SqlitePool(pool),
+            Db::Postgres(pool) => Conn::PgPool(pool),
+        }
+    }
+
+    /// Starts a transaction.
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: the repositories' transactions read and then
+    /// write, and a deferred transaction that has read cannot become a writer once another
+    /// connection has committed (`SQLITE_BUSY`, which `busy_timeout` does not retry), so
+    /// concurrent requests failed instead of waiting their turn.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Closes all connections (on shutdown).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// An open transaction; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    /// On SQLite.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// On PostgreSQL.
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// A connection inside this transaction.
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::SqliteTx(tx),
+            Tx::Postgres(tx) => Conn::PgTx(tx),
+        }
+    }
+
+    /// Makes the transaction's changes permanent.
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The current time, truncated to microseconds (what both databases store).
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// A timestamp as a bind value: fixed-width text on SQLite (so that text order is time
+/// order), `timestamptz` on PostgreSQL.
+pub fn timestamp_value(backend: Backend, at: DateTime<Utc>) -> sea_query::Value {
+    match backend {
+        Backend::Sqlite => at.to_rfc3339_opts(SecondsFormat::Micros, true).into(),
+        Backend::Postgres => at.into(),
+    }
+}

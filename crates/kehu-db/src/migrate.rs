@@ -1,0 +1,59 @@
+//! Applies the SQL files in `migrations/<backend>/` in order, once each, recording them in
+//! `schema_migrations`. The files are compiled into the binary.
+
+use crate::{Backend, Db};
+use anyhow::Context;
+
+/// (version, SQL) per backend; the two lists must have the same versions.
+const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+pub(crate) async fn run(db: &Db) -> anyhow::Result<()> {
+    let files = match db.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    for (version, sql) in files {
+        // One migrator at a time, from before the bookkeeping table exists: several servers
+        // starting together on one database otherwise race on `CREATE TABLE IF NOT EXISTS`
+        // (PostgreSQL reports a duplicate `pg_type` key) or on the SQLite write lock.
+        // `Db::begin` is `BEGIN IMMEDIATE` on SQLite; PostgreSQL takes an advisory lock.
+        let mut tx = db.begin().await?;
+        if db.backend() == Backend::Postgres {
+            tx.conn()
+                .execute_raw(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await?;
+        }
+        tx.conn()
+            .execute_raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .await?;
+        let applied = applied_versions(&mut tx).await?;
+        if applied.contains(version) {
+            continue;
+        }
+        tx.conn()
+            .execute_raw(sql)
+            .await
+            .with_context(|| format!("applying migration {version}"))?;
+        tx.conn()
+            .execute_raw(&format!(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ({version}, '{}')",
+                crate::now().to_rfc3339()
+            ))
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The PostgreSQL advisory lock key that serialises migrations ("kehu" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6b65_6875;
+
+async fn applied_versions(tx: &mut crate::Tx) -> anyhow::Result<Vec<i64>> {
+    use sea_query::{Alias, Query};
+    let stmt = Query::select()
+        .column(Alias::new("version"))
+        .from(Alias::new("schema_migrations"))
+        .to_owned();
+    Ok(tx.conn().fetch_ints(&stmt).await?)
+}

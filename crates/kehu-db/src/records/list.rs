@@ -1,0 +1,416 @@
+//! Lists with filters, search, keyset pagination and capped counts; single reads.
+
+use super::decode::record_from_row;
+use super::search::search_condition;
+use super::{always_selected, ident, visibility_condition, Record};
+use crate::{timestamp_value, Backend, Db, DbError, DbResult};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
+use kehu_core::entity::{CustomFieldKind, EntityDef, FieldDef, FieldKind};
+use kehu_core::filter::{Filter, FilterOp, FilterTarget, FilterValue, Sort};
+use kehu_core::permission::Visibility;
+use sea_query::extension::postgres::PgExpr;
+use sea_query::{
+    Alias, Cond, Expr, LikeExpr, NullOrdering, Order, Query, SelectStatement, SimpleExpr, Value,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// What list to read.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Search box text.
+    pub text: Option<String>,
+    /// Field filters.
+    pub filters: Vec<Filter>,
+    /// Sort order (ties broken by id).
+    pub sort: Sort,
+    /// Page size, 1 to 200.
+    pub limit: u64,
+    /// Where the previous page ended.
+    pub cursor: Option<Cursor>,
+    /// List the recycle bin instead of live records.
+    pub in_recycle_bin: bool,
+}
+
+/// The position after the last row of a page: its sort value and id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The sort column's value of the last row.
+    pub value: Json,
+    /// The id of the last row.
+    pub id: i64,
+}
+
+impl Cursor {
+    /// The opaque token given to clients.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads a token made by [`Cursor::encode`].
+    pub fn decode(token: &str) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// One page of records.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records, in order.
+    pub records: Vec<Record>,
+    /// The cursor for the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads one live record the visibility covers; anything else is [`DbError::NotFound`].
+pub async fn get(
+    db: &Db,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    id: i64,
+) -> DbResult<Record> {
+    get_in(&mut db.conn(), entity, visibility, id, false).await
+}
+
+pub(crate) async fn get_in(
+    conn: &mut crate::Conn<'_>,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    id: i64,
+    deleted: bool,
+) -> DbResult<Record> {
+    let fields: Vec<&'static FieldDef> = entity.fields.iter().collect();
+    let mut select = Query::select();
+    select
+        .from(ident(entity.table))
+        .columns(fields.iter().map(|f| (ident(entity.table), ident(f.name))))
+        .columns([
+            (ident(entity.table), ident("custom")),
+            (ident(entity.table), ident("deleted_at")),
+        ])
+        .and_where(Expr::col((ident(entity.table), ident("id"))).eq(id))
+        .cond_where(visibility_condition(entity.table, visibility))
+        .and_where(deleted_condition(entity.table, deleted));
+    conn.fetch_optional(&select, |row| record_from_row(entity, &fields, row))
+        .await?
+        .ok_or(DbError::NotFound)
+}
+
+fn deleted_condition(table: &str, deleted: bool) -> SimpleExpr {
+    let column = Expr::col((ident(table), ident("deleted_at")));
+    if deleted {
+        column.is_not_null()
+    } else {
+        column.is_null()
+    }
+}
+
+/// The WHERE part shared by lists and counts.
+fn filtered_select(
+    backend: Backend,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+) -> DbResult<SelectStatement> {
+    let table = entity.table;
+    let mut select = Query::select();
+    select
+        .from(ident(table))
+        .and_where(deleted_condition(table, query.in_recycle_bin))
+        .cond_where(visibility_condition(table, visibility));
+    for filter in &query.filters {
+        select.cond_where(filter_condition(backend, table, filter));
+    }
+    if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        select.cond_where(search_condition(backend, entity, text));
+    }
+    Ok(select)
+}
+
+/// Reads one page of a list, selecting only `columns` (plus the columns every read needs).
+pub async fn list(
+    db: &Db,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+    columns: &[&'static FieldDef],
+) -> DbResult<Page> {
+    let backend = db.backend();
+    let table = entity.table;
+    let mut fields = always_selected(entity);
+    for column in columns {
+        if !fields.iter().any(|f| f.name == column.name) {
+            fields.push(column);
+        }
+    }
+    if !fields.iter().any(|f| f.name == query.sort.field.name) {
+        fields.push(query.sort.field);
+    }
+    let mut select = filtered_select(backend, entity, visibility, query)?;
+    select
+        .columns(fields.iter().map(|f| (ident(table), ident(f.name))))
+        .columns([
+            (ident(table), ident("custom")),
+            (ident(table), ident("deleted_at")),
+        ]);
+    let order = if query.sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let sort_column = (ident(table), ident(query.sort.field.name));
+    if let Some(cursor) = &query.cursor {
+        select.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
+    }
+    if query.sort.field.name != "id" {
+        if may_be_null(entity, query.sort.field) {
+            // Empty values last whichever the direction (the backends' defaults differ).
+            select.order_by_with_nulls(sort_column, order.clone(), NullOrdering::Last);
+        } else {
+            select.order_by(sort_column, order.clone());
+        }
+    }
+    select.order_by((ident(table), ident("id")), order);
+    let limit = query.limit.clamp(1, 200);
+    select.limit(limit + 1);
+    let mut records = db
+        .conn()
+        .fetch_all(&select, |row| record_from_row(entity, &fields, row))
+        .await?;
+    let next_cursor = if records.len() as u64 > limit {
+        records.truncate(limit as usize);
+        records.last().map(|last| {
+            Cursor {
+                value: last.get(query.sort.field.name).to_json(),
+                id: last.id,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        records,
+        next_cursor,
+    })
+}
+
+/// Counts the records of a list, stopping at `cap` so that a count never scans a huge
+/// table; the flag says whether the cap was reached ("10,000+").
+pub async fn count(
+    db: &Db,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+    cap: u64,
+) -> DbResult<(u64, bool)> {
+    let mut inner = filtered_select(db.backend(), entity, visibility, query)?;
+    inner.expr(Expr::val(1)).limit(cap + 1);
+    let outer = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, Alias::new("capped"))
+        .to_owned();
+    let counted = db
+        .conn()
+        .fetch_ints(&outer)
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0) as u64;
+    Ok((counted.min(cap), counted > cap))
+}
+
+/// Whether a sortable column can hold NULL, which keyset pagination must then handle.
+/// NOT NULL columns keep the plain `ORDER BY` that their `(column, id)` index serves.
+pub(crate) fn may_be_null(entity: &EntityDef, field: &FieldDef) -> bool {
+    !(field.required
+        || field.read_only
+        || field.name == "owner_id"
+        || super::has_default(entity, field))
+}
+
+/// Rows after the cursor in the list's order: `(sort value, id)` beyond the cursor's, with
+/// empty sort values after all others in both directions.
+fn keyset_condition(
+    backend: Backend,
+    entity: &EntityDef,
+    sort: Sort,
+    cursor: &Cursor,
+) -> DbResult<SimpleExpr> {
+    let table = entity.table;
+    let bad_cursor = || DbError::field("cursor", "invalid_cursor", "is not a cursor of this list");
+    let id_column = || Expr::col((ident(table), ident("id")));
+    let after_id = if sort.descending {
+        id_column().lt(cursor.id)
+    } else {
+        id_column().gt(cursor.id)
+    };
+    if sort.field.name == "id" {
+        return Ok(after_id);
+    }
+    let nullable = may_be_null(entity, sort.field);
+    let column = || Expr::col((ident(table), ident(sort.field.name)));
+    let integer = sort.field.kind.is_integer_column() || sort.field.kind == FieldKind::Integer;
+    let value: Value = match (sort.field.kind, &cursor.value) {
+        // The last page ended among the empty values: only empty values with a later id follow.
+        (_, Json::Null) if nullable => return Ok(column().is_null().and(after_id)),
+        (FieldKind::Timestamp, Json::String(s)) => {
+            let at = DateTime::parse_from_rfc3339(s)
+                .map_err(|_| bad_cursor())?
+                .with_timezone(&Utc);
+            timestamp_value(backend, at)
+        }
+        (FieldKind::Date, Json::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| bad_cursor())?
+            .into(),
+        (_, Json::Number(n)) if integer => n.as_i64().ok_or_else(bad_cursor)?.into(),
+        (_, Json::String(s)) if !integer => s.clone().into(),
+        // Anything else was not made by a page of this list.
+        _ => return Err(bad_cursor()),
+    };
+    let row = Expr::tuple([column().into(), id_column().into()]);
+    let at = Expr::tuple([Expr::val(value).into(), Expr::val(cursor.id).into()]);
+    let beyond = if sort.descending {
+        row.lt(at)
+    } else {
+        row.gt(at)
+    };
+    Ok(if nullable {
+        beyond.or(column().is_null())
+    } else {
+        beyond
+    })
+}
+
+fn day_start(backend: Backend, date: NaiveDate, days_later: i64) -> Value {
+    let day = date + chrono::Duration::days(days_later);
+    timestamp_value(
+        backend,
+        day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc(),
+    )
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Case-insensitive `column LIKE pattern` (ILIKE on PostgreSQL; SQLite's LIKE already
+/// ignores ASCII case) with the pattern bound as a parameter and `\` as escape.
+pub(crate) fn like(backend: Backend, column: SimpleExpr, pattern: String) -> SimpleExpr {
+    // Built by sea-query rather than hand-written: a `$1 LIKE $2` template reached SQLite
+    // verbatim (sea-query's SQLite placeholder is `?`, not `$N`).
+    match backend {
+        Backend::Sqlite => Expr::expr(column).like(LikeExpr::new(pattern).escape('\\')),
+        // `\` is PostgreSQL's default escape character for LIKE and ILIKE.
+        Backend::Postgres => Expr::expr(column).ilike(pattern),
+    }
+}
+
+fn filter_condition(backend: Backend, table: &str, filter: &Filter) -> Cond {
+    match &filter.target {
+        FilterTarget::Field(field) => field_condition(backend, table, field, filter),
+        FilterTarget::Custom(def) => custom_condition(backend, table, &def.key, def.kind, filter),
+    }
+}
+
+fn field_condition(backend: Backend, table: &str, field: &FieldDef, filter: &Filter) -> Cond {
+    let column = || Expr::col((ident(table), ident(field.name)));
+    let mut any = Cond::any();
+    for value in &filter.values {
+        let condition: SimpleExpr = match (filter.op, field.kind, value) {
+            (FilterOp::Contains, FieldKind::Tags, FilterValue::Text(t))
+            | (FilterOp::Eq | FilterOp::In, FieldKind::Tags, FilterValue::Text(t)) => like(
+                backend,
+                column().into(),
+                format!("%\"{}\"%", escape_like(t)),
+            ),
+            (FilterOp::Contains, _, FilterValue::Text(t)) => like(
+                backend,
+                Expr::expr(Expr::col((ident(table), ident(field.name)))).into(),
+                format!("%{}%", escape_like(t)),
+            ),
+            (op, FieldKind::Timestamp, FilterValue::Date(d)) => match op {
+                FilterOp::Gte => column().gte(day_start(backend, *d, 0)),
+                FilterOp::Lte => column().lt(day_start(backend, *d, 1)),
+                _ => column()
+                    .gte(day_start(backend, *d, 0))
+                    .and(column().lt(day_start(backend, *d, 1))),
+            },
+            (op, _, value) => {
+                let bound: Value = match value {
+                    FilterValue::Text(t) => t.clone().into(),
+                    FilterValue::Int(i) => (*i).into(),
+                    FilterValue::Float(f) => (*f).into(),
+                    FilterValue::Date(d) => (*d).into(),
+                };
+                match op {
+                    FilterOp::Gte => column().gte(bound),
+                    FilterOp::Lte => column().lte(bound),
+                    _ => column().eq(bound),
+                }
+            }
+        };
+        any = any.add(condition);
+    }
+    any
+}
+
+fn custom_condition(
+    backend: Backend,
+    table: &str,
+    key: &str,
+    kind: CustomFieldKind,
+    filter: &Filter,
+) -> Cond {
+    // Keys are checked to be [a-z0-9_] when defined, so they are safe inside the path.
+    let extract = match (backend, kind) {
+        (Backend::Sqlite, _) => format!("json_extract({table}.custom, '$.{key}')"),
+        (Backend::Postgres, CustomFieldKind::Number) => {
+            format!("({table}.custom->>'{key}')::double precision")
+        }
+        (Backend::Postgres, _) => format!("({table}.custom->>'{key}')"),
+    };
+    let column = || Expr::cust(extract.clone());
+    // "Contains" compares the value's text, also for numbers.
+    let text = || match backend {
+        Backend::Sqlite => Expr::cust(format!(
+            "CAST(json_extract({table}.custom, '$.{key}') AS TEXT)"
+        )),
+        Backend::Postgres => Expr::cust(format!("({table}.custom->>'{key}')")),
+    };
+    let mut any = Cond::any();
+    for value in &filter.values {
+        let bound: Value = match value {
+            FilterValue::Text(t) => t.clone().into(),
+            FilterValue::Int(i) => (*i as f64).into(),
+            FilterValue::Float(f) => (*f).into(),
+            FilterValue::Date(d) => d.format("%Y-%m-%d").to_string().into(),
+        };
+        let condition = match filter.op {
+            FilterOp::Contains => like(
+                backend,
+                text(),
+                format!("%{}%", escape_like(&bound_text(value))),
+            ),
+            FilterOp::Gte => Expr::expr(column()).gte(bound),
+            FilterOp::Lte => Expr::expr(column()).lte(bound),
+            FilterOp::Eq | FilterOp::In => Expr::expr(column()).eq(bound),
+        };
+        any = any.add(condition);
+    }
+    any
+}
+
+fn bound_text(value: &FilterValue) -> String {
+    match value {
+        FilterValue::Text(t) => t.clone(),
+        FilterValue::Int(i) => i.to_string(),
+        FilterValue::Float(f) => f.to_string(),
+        FilterValue::Date(d) => d.to_string(),
+    }
+}

@@ -1,0 +1,125 @@
+//! Roles and their grants; the built-in ones are created on first start and stay editable.
+
+use crate::conn::required;
+use crate::records::ident;
+use crate::{now, timestamp_value, Backend, Db, DbError, DbResult};
+use kehu_core::permission::{default_roles, Grants};
+use sea_query::{Expr, Order, Query, Value};
+use serde::Serialize;
+
+/// A role.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Role {
+    /// Id.
+    pub id: i64,
+    /// Name (unique), e.g. `sales_rep`.
+    pub name: String,
+    /// Entity → action → scope.
+    pub grants: Grants,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+}
+
+fn grants_value(backend: Backend, grants: &Grants) -> Value {
+    let json = serde_json::to_value(grants).unwrap_or_default();
+    match backend {
+        Backend::Postgres => Value::Json(Some(Box::new(json))),
+        Backend::Sqlite => json.to_string().into(),
+    }
+}
+
+/// Every role, by name.
+pub async fn list(db: &Db) -> DbResult<Vec<Role>> {
+    let select = Query::select()
+        .columns(["id", "name", "grants", "version"].map(ident))
+        .from(ident("roles"))
+        .order_by(ident("name"), Order::Asc)
+        .to_owned();
+    db.conn()
+        .fetch_all(&select, |row| {
+            Ok(Role {
+                id: required(row.int("id"), "id")?,
+                name: required(row.text("name"), "name")?,
+                grants: serde_json::from_value(required(row.json("grants"), "grants")?)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                version: required(row.int("version"), "version")?,
+            })
+        })
+        .await
+}
+
+/// Creates the built-in roles that do not exist yet.
+pub async fn ensure_defaults(db: &Db) -> DbResult<()> {
+    let existing: Vec<String> = list(db).await?.into_iter().map(|r| r.name).collect();
+    for (name, grants) in default_roles() {
+        if !existing.iter().any(|e| e == name) {
+            create(db, name, &grants).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a role.
+pub async fn create(db: &Db, name: &str, grants: &Grants) -> DbResult<Role> {
+    let name = name.trim();
+    if !crate::users::valid_username(name) {
+        return Err(DbError::field(
+            "name",
+            "invalid_name",
+            "2–40 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    if list(db).await?.iter().any(|r| r.name == name) {
+        return Err(DbError::field("name", "taken", "is already taken"));
+    }
+    let at = timestamp_value(db.backend(), now());
+    let insert = Query::insert()
+        .into_table(ident("roles"))
+        .columns(["name", "grants", "created_at", "updated_at", "version"].map(ident))
+        .values_panic([
+            name.into(),
+            grants_value(db.backend(), grants).into(),
+            at.clone().into(),
+            at.into(),
+            1i64.into(),
+        ])
+        .to_owned();
+    db.conn().execute(&insert).await?;
+    list(db)
+        .await?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or(DbError::NotFound)
+}
+
+/// Replaces a role's grants if the version still matches.
+pub async fn update_grants(
+    db: &Db,
+    id: i64,
+    expected_version: i64,
+    grants: &Grants,
+) -> DbResult<Role> {
+    let update = Query::update()
+        .table(ident("roles"))
+        .value(ident("grants"), grants_value(db.backend(), grants))
+        .value(ident("updated_at"), timestamp_value(db.backend(), now()))
+        .value(ident("version"), Expr::col(ident("version")).add(1))
+        .and_where(Expr::col(ident("id")).eq(id))
+        .and_where(Expr::col(ident("version")).eq(expected_version))
+        .to_owned();
+    if db.conn().execute(&update).await? != 1 {
+        let current = list(db)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or(DbError::NotFound)?;
+        return Err(DbError::StaleVersion {
+            current: current.version,
+        });
+    }
+    list(db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(DbError::NotFound)
+}

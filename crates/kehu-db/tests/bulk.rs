@@ -1,0 +1,752 @@
+//! `records::bulk_insert`: many rows in one transaction, readable, searchable and owned
+//! like records made one by one; on SQLite and PostgreSQL.
+//!
+//! The throughput measurement is an ignored test, run in release mode:
+//!
+//! ```text
+//! KEHU_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!   cargo test --release -p kehu-db --test bulk -- --ignored --nocapture --test-threads 1
+//! ```
+//!
+//! `KEHU_BULK_BENCH_ROWS` sets the number of customers (default 200,000).
+
+mod common;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use common::fixtures::{self, search};
+use common::sql::{self, scalar};
+use kehu_core::entity::{ACCOUNT, CONTACT};
+use kehu_core::permission::{Action, Visibility};
+use kehu_core::validation::{Mode, Schema};
+use kehu_core::FieldValue;
+use kehu_db::records::{self, BulkRow};
+use kehu_db::{custom_fields, picklists, Db, DbError};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value as Json};
+use std::time::Instant;
+
+backend_tests!(
+    rows_are_readable_searchable_and_owned,
+    contacts_can_report_to_contacts_of_an_earlier_load,
+    one_summary_event_per_load,
+    a_refused_row_loads_nothing,
+    a_failing_statement_rolls_back_every_chunk,
+    an_empty_load_does_nothing,
+);
+
+/// Checks API-style input once and turns it into a bulk row, as a loader would.
+fn row(
+    schema: &Schema<'_>,
+    owner_id: i64,
+    input: Json,
+    created_at: Option<DateTime<Utc>>,
+) -> BulkRow {
+    let changes = schema
+        .from_json(input.as_object().expect("object"), Mode::Create)
+        .unwrap_or_else(|e| panic!("invalid input {input}: {e:?}"));
+    BulkRow {
+        created_at,
+        ..BulkRow::from_changes(owner_id, changes)
+    }
+}
+
+async fn load_accounts(db: &Db, actor: Option<i64>, rows: Vec<BulkRow>) -> Vec<i64> {
+    records::bulk_insert(db, &ACCOUNT, actor, rows)
+        .await
+        .expect("bulk insert")
+}
+
+fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).expect("in range")
+}
+
+async fn rows_are_readable_searchable_and_owned(db: Db) {
+    fixtures::seed(&db).await;
+    fixtures::define_custom_fields(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let east = fixtures::team(&db, "华东销售组", None).await;
+    let south = fixtures::team(&db, "华南销售组", None).await;
+    let li = fixtures::user(&db, "li.na", Some(east), &["sales_rep"]).await;
+    let huang = fixtures::user(&db, "huang.min", Some(south), &["sales_rep"]).await;
+    let lists = picklists::all(&db).await.unwrap();
+    let custom = custom_fields::for_entity(&db, "account").await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &custom,
+        picklists: &lists,
+    };
+    let long_ago = micros(Utc::now() - Duration::days(700));
+    // More rows than fit in one statement on either backend, with rows that set
+    // different fields (so that the loader has to split statements) and rows of owners
+    // in other teams or none.
+    let total = 2_345;
+    let mut rows = Vec::new();
+    for i in 0..total {
+        let (owner, created_at) = match i % 3 {
+            0 => (li.user_id, Some(long_ago + Duration::minutes(i as i64))),
+            1 => (huang.user_id, None),
+            _ => (admin.user_id, None),
+        };
+        let input = if i % 7 == 3 {
+            json!({ "name": format!("Bulk Person {i}"), "kind": "individual" })
+        } else if i % 11 == 5 {
+            json!({ "name": format!("Northwind Traders {}", letters(i)) })
+        } else {
+            json!({
+                "name": format!("杭州云帆{i}号科技有限公司"),
+                "code": format!("KH-{i:06}"),
+                "industry": "软件",
+                "level": if i % 10 == 0 { "VIP" } else { "普通" },
+                "province": "上海",
+                "city": "上海",
+                "phone": format!("+86 139{i:08}"),
+                "email": format!("sales{i}@yunfan.example"),
+                "lifecycle_status": "active",
+                "credit_limit": 1_000_000 + i as i64,
+                "tags": ["老客户", "重点跟进"],
+                "custom": { "employees": 50 + i, "wechat": format!("wx_yunfan_{i}") },
+            })
+        };
+        rows.push(row(&schema, owner, input, created_at));
+    }
+    let started = now_micros();
+    let ids = load_accounts(&db, Some(admin.user_id), rows).await;
+    assert_eq!(ids.len(), total);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids come back in row order"
+    );
+
+    let everything = Visibility::Everything;
+    for (i, id) in ids.iter().enumerate() {
+        if i % 97 != 0 && i + 1 != total {
+            continue;
+        }
+        let record = records::get(&db, &ACCOUNT, &everything, *id)
+            .await
+            .expect("inserted row is readable");
+        assert_eq!(record.version, 1);
+        assert_eq!(record.get("created_by"), &FieldValue::Int(admin.user_id));
+        assert_eq!(record.get("updated_by"), &FieldValue::Int(admin.user_id));
+        match i % 3 {
+            0 => {
+                assert_eq!((record.owner_id, record.team_id), (li.user_id, Some(east)));
+                let at = long_ago + Duration::minutes(i as i64);
+                assert_eq!(record.get("created_at"), &FieldValue::Timestamp(at));
+                assert_eq!(record.get("updated_at"), &FieldValue::Timestamp(at));
+            }
+            1 => {
+                assert_eq!(
+                    (record.owner_id, record.team_id),
+                    (huang.user_id, Some(south))
+                );
+                let FieldValue::Timestamp(at) = record.get("created_at") else {
+                    panic!("no created_at")
+                };
+                assert!(*at >= started - Duration::seconds(1), "defaults to now");
+            }
+            _ => assert_eq!((record.owner_id, record.team_id), (admin.user_id, None)),
+        }
+        if i % 7 == 3 {
+            assert_eq!(record.text("kind"), Some("individual"));
+            assert_eq!(
+                record.text("lifecycle_status"),
+                Some("potential"),
+                "column default applies"
+            );
+        } else if i % 11 == 5 {
+            assert_eq!(
+                record.text("kind"),
+                Some("company"),
+                "column default applies"
+            );
+            assert_eq!(record.get("code"), &FieldValue::Null);
+        } else {
+            assert_eq!(
+                record.text("name"),
+                Some(format!("杭州云帆{i}号科技有限公司").as_str())
+            );
+            assert_eq!(record.text("code"), Some(format!("KH-{i:06}").as_str()));
+            assert_eq!(
+                record.get("credit_limit"),
+                &FieldValue::Int(1_000_000 + i as i64)
+            );
+            assert_eq!(
+                record.get("tags"),
+                &FieldValue::List(vec!["老客户".into(), "重点跟进".into()])
+            );
+            assert_eq!(record.custom.get("employees"), Some(&json!(50 + i)));
+            assert_eq!(
+                record.custom.get("wechat"),
+                Some(&json!(format!("wx_yunfan_{i}")))
+            );
+        }
+    }
+
+    // Full-text tokens (Chinese bigrams, Latin words, tags, custom text) and contact
+    // points (phone digits, e-mail fragments) were filled as on create.
+    let found = |names: Vec<String>, expected: &str| {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not in {names:?}"
+        );
+    };
+    found(
+        fixtures::names(&db, &ACCOUNT, &everything, &search(&ACCOUNT, "云帆 1234")).await,
+        "杭州云帆1234号科技有限公司",
+    );
+    found(
+        fixtures::names(&db, &ACCOUNT, &everything, &search(&ACCOUNT, "bcdh")).await,
+        "Northwind Traders bcdh",
+    );
+    found(
+        fixtures::names(&db, &ACCOUNT, &everything, &search(&ACCOUNT, "00001234")).await,
+        "杭州云帆1234号科技有限公司",
+    );
+    found(
+        fixtures::names(&db, &ACCOUNT, &everything, &search(&ACCOUNT, "sales1234@")).await,
+        "杭州云帆1234号科技有限公司",
+    );
+    found(
+        fixtures::names(
+            &db,
+            &ACCOUNT,
+            &everything,
+            &search(&ACCOUNT, "wx_yunfan_1234"),
+        )
+        .await,
+        "杭州云帆1234号科技有限公司",
+    );
+    found(
+        fixtures::names(&db, &ACCOUNT, &everything, &search(&ACCOUNT, "KH-001234")).await,
+        "杭州云帆1234号科技有限公司",
+    );
+    let (northwind, _) = records::count(
+        &db,
+        &ACCOUNT,
+        &everything,
+        &search(&ACCOUNT, "northwind"),
+        10_000,
+    )
+    .await
+    .unwrap();
+    let expected = (0..total).filter(|i| i % 7 != 3 && i % 11 == 5).count() as u64;
+    assert_eq!(
+        northwind, expected,
+        "every Latin name is in the full-text index"
+    );
+    let (tagged, _) = records::count(
+        &db,
+        &ACCOUNT,
+        &everything,
+        &search(&ACCOUNT, "重点跟进"),
+        10_000,
+    )
+    .await
+    .unwrap();
+    let companies = (0..total).filter(|i| i % 7 != 3 && i % 11 != 5).count() as u64;
+    assert_eq!(
+        tagged, companies,
+        "every tagged row is in the full-text index"
+    );
+
+    // Permissions see bulk rows like any others: by owner and by team.
+    let reps_view = li.visibility("account", Action::Read);
+    let (own, _) = records::count(
+        &db,
+        &ACCOUNT,
+        &reps_view,
+        &fixtures::query(&ACCOUNT, "-id", &[], 50),
+        10_000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(own, (0..total).filter(|i| i % 3 == 0).count() as u64);
+    let east_manager = fixtures::user(&db, "wang.qiang", Some(east), &["sales_manager"]).await;
+    let team_view = east_manager.visibility("account", Action::Read);
+    let names = fixtures::names(&db, &ACCOUNT, &team_view, &search(&ACCOUNT, "杭州云帆")).await;
+    assert!(!names.is_empty());
+    let page = records::list(
+        &db,
+        &ACCOUNT,
+        &team_view,
+        &search(&ACCOUNT, "杭州云帆"),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(
+        page.records.iter().all(|r| r.team_id == Some(east)),
+        "team scope covers the owner's team"
+    );
+}
+
+async fn contacts_can_report_to_contacts_of_an_earlier_load(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let team = fixtures::team(&db, "华南销售组", None).await;
+    let rep = fixtures::user(&db, "chen.hao", Some(team), &["sales_rep"]).await;
+    let lists = picklists::all(&db).await.unwrap();
+    let accounts_schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    let contacts_schema = Schema {
+        entity: &CONTACT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    let account_rows = (0..300)
+        .map(|i| {
+            row(
+                &accounts_schema,
+                rep.user_id,
+                json!({ "name": format!("深圳前海{i}贸易有限公司") }),
+                None,
+            )
+        })
+        .collect();
+    let accounts = load_accounts(&db, None, account_rows).await;
+    let bosses: Vec<BulkRow> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, account)| {
+            let input = json!({
+                "account_id": account, "name": if i == 7 { "王芳".to_string() } else { format!("老板{i}") },
+                "title": "总经理", "mobile": format!("138{i:08}"), "email": format!("boss{i}@qianhai.example"),
+                "birthday": "1975-04-30",
+            });
+            row(&contacts_schema, rep.user_id, input, None)
+        })
+        .collect();
+    let boss_ids = records::bulk_insert(&db, &CONTACT, None, bosses)
+        .await
+        .expect("bosses");
+    let staff: Vec<BulkRow> = accounts
+        .iter()
+        .zip(&boss_ids)
+        .enumerate()
+        .map(|(i, (account, boss))| {
+            let input = json!({
+                "account_id": account, "name": if i == 7 { "张伟".to_string() } else { format!("采购{i}") },
+                "title": "采购经理", "department": "采购部", "reports_to_id": boss,
+            });
+            row(&contacts_schema, rep.user_id, input, None)
+        })
+        .collect();
+    let staff_ids = records::bulk_insert(&db, &CONTACT, None, staff)
+        .await
+        .expect("staff");
+
+    let everything = Visibility::Everything;
+    let zhang = records::get(&db, &CONTACT, &everything, staff_ids[7])
+        .await
+        .unwrap();
+    assert_eq!(zhang.text("name"), Some("张伟"));
+    assert_eq!(zhang.int("account_id"), Some(accounts[7]));
+    assert_eq!(zhang.int("reports_to_id"), Some(boss_ids[7]));
+    assert_eq!((zhang.owner_id, zhang.team_id), (rep.user_id, Some(team)));
+    assert_eq!(
+        zhang.get("created_by"),
+        &FieldValue::Int(rep.user_id),
+        "the owner when no actor is given"
+    );
+    let wang = records::get(&db, &CONTACT, &everything, boss_ids[7])
+        .await
+        .unwrap();
+    assert_eq!(
+        wang.get("birthday"),
+        &FieldValue::Date(NaiveDate::from_ymd_opt(1975, 4, 30).unwrap())
+    );
+    for name in ["张伟", "王芳"] {
+        let names = fixtures::names(&db, &CONTACT, &everything, &search(&CONTACT, name)).await;
+        assert_eq!(names, [name], "searching {name}");
+    }
+    for fragment in ["13800000007", "boss7@qianhai"] {
+        let names = fixtures::names(&db, &CONTACT, &everything, &search(&CONTACT, fragment)).await;
+        assert!(
+            names.iter().any(|n| n == "王芳"),
+            "searching {fragment} gave {names:?}"
+        );
+    }
+    // Contacts made one by one afterwards can still report to bulk-loaded ones.
+    let later = fixtures::contact(
+        &db,
+        &admin,
+        accounts[7],
+        json!({ "name": "李娜", "reports_to_id": staff_ids[7] }),
+    )
+    .await;
+    assert_eq!(later.int("reports_to_id"), Some(staff_ids[7]));
+
+    // A reference to a record that does not exist is refused by the foreign keys.
+    let dangling = row(
+        &contacts_schema,
+        rep.user_id,
+        json!({ "account_id": 999_999, "name": "无名" }),
+        None,
+    );
+    assert!(records::bulk_insert(&db, &CONTACT, None, vec![dangling])
+        .await
+        .is_err());
+}
+
+async fn one_summary_event_per_load(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let lists = picklists::all(&db).await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    let rows = (0..1_500)
+        .map(|i| {
+            row(
+                &schema,
+                admin.user_id,
+                json!({ "name": format!("Acme {i}") }),
+                None,
+            )
+        })
+        .collect();
+    let ids = load_accounts(&db, Some(admin.user_id), rows).await;
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM events").await,
+        1,
+        "no per-record events"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM events WHERE action = 'bulk_created' AND entity = 'account'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM events WHERE actor_id = {}",
+                admin.user_id
+            )
+        )
+        .await,
+        1
+    );
+    let changes: Vec<String> = sql::texts(&db, "SELECT changes FROM events").await;
+    let changes: Json = serde_json::from_str(&changes[0]).unwrap();
+    assert_eq!(
+        changes,
+        json!([
+            { "field": "count", "old": null, "new": 1_500 },
+            { "field": "first_id", "old": null, "new": ids[0] },
+            { "field": "last_id", "old": null, "new": ids[1_499] },
+        ])
+    );
+    assert_eq!(
+        sql::texts(&db, "SELECT summary FROM events").await,
+        ["1500"]
+    );
+}
+
+async fn a_refused_row_loads_nothing(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let lists = picklists::all(&db).await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    let good = |i: usize| {
+        row(
+            &schema,
+            admin.user_id,
+            json!({ "name": format!("Good {i}") }),
+            None,
+        )
+    };
+
+    let mut rows: Vec<BulkRow> = (0..1_200).map(good).collect();
+    rows[1_100]
+        .fields
+        .push((ACCOUNT.field("team_id").unwrap(), FieldValue::Int(1)));
+    match records::bulk_insert(&db, &ACCOUNT, None, rows).await {
+        Err(DbError::Invalid(errors)) => {
+            assert_eq!(errors.get("rows[1100].team_id").unwrap().code, "read_only")
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+
+    let mut rows: Vec<BulkRow> = (0..10).map(good).collect();
+    rows[3].fields.push((
+        CONTACT.field("title").unwrap(),
+        FieldValue::Text("CEO".into()),
+    ));
+    match records::bulk_insert(&db, &ACCOUNT, None, rows).await {
+        Err(DbError::Invalid(errors)) => {
+            assert_eq!(errors.get("rows[3].title").unwrap().code, "unknown_field")
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+
+    let mut rows: Vec<BulkRow> = (0..10).map(good).collect();
+    rows[9].owner_id = 4_242;
+    match records::bulk_insert(&db, &ACCOUNT, None, rows).await {
+        Err(DbError::Invalid(errors)) => {
+            assert_eq!(errors.get("rows[9].owner_id").unwrap().code, "unknown_user")
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM accounts").await, 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM events").await, 0);
+}
+
+async fn a_failing_statement_rolls_back_every_chunk(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let lists = picklists::all(&db).await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    // Customer codes are unique: the duplicate sits in the third statement.
+    let rows = (0..2_500)
+        .map(|i| {
+            let code = if i == 2_400 {
+                "KH-0".to_string()
+            } else {
+                format!("KH-{i}")
+            };
+            row(
+                &schema,
+                admin.user_id,
+                json!({ "name": format!("Dup {i}"), "code": code }),
+                None,
+            )
+        })
+        .collect();
+    assert!(records::bulk_insert(&db, &ACCOUNT, None, rows)
+        .await
+        .is_err());
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM accounts").await, 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM events").await, 0);
+    let names = fixtures::names(
+        &db,
+        &ACCOUNT,
+        &Visibility::Everything,
+        &search(&ACCOUNT, "Dup"),
+    )
+    .await;
+    assert!(
+        names.is_empty(),
+        "nothing left in the search index: {names:?}"
+    );
+    // The database is usable afterwards.
+    let rows = vec![row(
+        &schema,
+        admin.user_id,
+        json!({ "name": "After" }),
+        None,
+    )];
+    assert_eq!(load_accounts(&db, None, rows).await.len(), 1);
+}
+
+async fn an_empty_load_does_nothing(db: Db) {
+    fixtures::seed(&db).await;
+    assert_eq!(
+        records::bulk_insert(&db, &ACCOUNT, None, Vec::new())
+            .await
+            .unwrap(),
+        Vec::<i64>::new()
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM events").await, 0);
+}
+
+/// A number written with letters (0 → a, 1 → b, …), for unique Latin words.
+fn letters(i: usize) -> String {
+    i.to_string()
+        .chars()
+        .map(|d| char::from(b'a' + d.to_digit(10).unwrap_or(0) as u8))
+        .collect()
+}
+
+fn now_micros() -> DateTime<Utc> {
+    micros(Utc::now())
+}
+
+// ---------------------------------------------------------------------------------------
+// Throughput (ignored: run in release mode, see the top of this file).
+
+const CITIES: &[(&str, &str)] = &[
+    ("北京", "北京"),
+    ("上海", "上海"),
+    ("广东", "深圳"),
+    ("广东", "广州"),
+    ("浙江", "杭州"),
+    ("江苏", "苏州"),
+    ("四川", "成都"),
+];
+const BRANDS: &[&str] = &[
+    "华信",
+    "恒通",
+    "鼎盛",
+    "金桥",
+    "瑞丰",
+    "新元",
+    "东方",
+    "宏达",
+    "天成",
+    "中联",
+    "博远",
+    "汇丰达",
+];
+const TRADES: &[&str] = &[
+    "科技有限公司",
+    "电子科技有限公司",
+    "贸易有限公司",
+    "机械制造有限公司",
+    "信息技术有限公司",
+    "物流有限公司",
+];
+
+/// Realistic customer rows: Chinese company names, an address, phone, e-mail, tags,
+/// custom values and a creation date in the past three years.
+fn benchmark_rows(schema: &Schema<'_>, owners: &[i64], count: usize) -> Vec<BulkRow> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let now = Utc::now();
+    (0..count)
+        .map(|i| {
+            let (province, city) = CITIES[rng.gen_range(0..CITIES.len())];
+            let brand = BRANDS[rng.gen_range(0..BRANDS.len())];
+            let trade = TRADES[rng.gen_range(0..TRADES.len())];
+            let input = json!({
+                "name": format!("{city}{brand}{trade}{i}"),
+                "kind": "company",
+                "code": format!("KH{i:08}"),
+                "industry": "软件",
+                "level": if rng.gen_ratio(1, 20) { "VIP" } else { "普通" },
+                "province": province,
+                "city": city,
+                "address": format!("{city}市高新区科技路{}号{}栋", rng.gen_range(1..999), rng.gen_range(1..30)),
+                "phone": format!("+86 1{}{:09}", rng.gen_range(3..10), rng.gen_range(0..1_000_000_000u32)),
+                "email": format!("contact{i}@company{}.example", rng.gen_range(0..100_000)),
+                "website": format!("www.company{i}.example"),
+                "lifecycle_status": "active",
+                "credit_limit": rng.gen_range(1..500) * 1_000_000i64,
+                "currency": "CNY",
+                "tags": if rng.gen_bool(0.3) { json!(["老客户", "重点跟进"]) } else { json!(["渠道"]) },
+                "description": "主要采购服务器和网络设备，年采购额约三百万元。",
+                "custom": { "employees": rng.gen_range(5..5_000), "wechat": format!("wx{i}") },
+            });
+            let created = now - Duration::seconds(rng.gen_range(0..3 * 365 * 86_400));
+            row(schema, owners[i % owners.len()], input, Some(created))
+        })
+        .collect()
+}
+
+async fn measure(db: Db) {
+    let count: usize = std::env::var("KEHU_BULK_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    fixtures::seed(&db).await;
+    fixtures::define_custom_fields(&db).await;
+    for region in ["广东", "浙江", "江苏", "四川"] {
+        picklists::add(&db, "region", region).await.unwrap();
+    }
+    let admin = fixtures::admin(&db).await;
+    let team = fixtures::team(&db, "销售部", None).await;
+    let mut owners = Vec::new();
+    for i in 0..8 {
+        owners.push(
+            fixtures::user(&db, &format!("rep{i}"), Some(team), &["sales_rep"])
+                .await
+                .user_id,
+        );
+    }
+    let lists = picklists::all(&db).await.unwrap();
+    let custom = custom_fields::for_entity(&db, "account").await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &custom,
+        picklists: &lists,
+    };
+    let rows = benchmark_rows(&schema, &owners, count);
+
+    // Baseline measured in the same run: the search text alone, on one thread.
+    let started = Instant::now();
+    let mut bytes = 0;
+    for row in &rows {
+        let texts: Vec<String> = row
+            .fields
+            .iter()
+            .filter(|(f, _)| f.searchable)
+            .map(|(_, v)| v.to_form_text(kehu_core::FieldKind::Tags))
+            .collect();
+        bytes += kehu_search::index_tokens(texts.iter().map(String::as_str)).len();
+    }
+    let tokenise = started.elapsed();
+
+    let started = Instant::now();
+    let ids = records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
+        .await
+        .expect("bulk insert");
+    let elapsed = started.elapsed();
+    assert_eq!(ids.len(), count);
+    let rate = count as f64 / elapsed.as_secs_f64();
+
+    // Baseline in the same run: the database copying the same rows by itself
+    // (INSERT … SELECT, with the same indexes and full-text maintenance), so no parsing,
+    // binding or search-text work on our side.
+    let columns = "name, kind, industry, level, category, source, province, city, address, phone, email, website, \
+                   lifecycle_status, credit_limit, currency, tags, description, custom, search_tokens, contact_points, \
+                   owner_id, team_id, created_at, updated_at, created_by, updated_by, version";
+    let started = Instant::now();
+    sql::execute(
+        &db,
+        &format!(
+            "INSERT INTO accounts ({columns}) SELECT {columns} FROM accounts WHERE id <= {}",
+            ids[count - 1]
+        ),
+    )
+    .await;
+    let copy = started.elapsed();
+    println!(
+        "bulk_insert {:?}: {count} customers in {:.2} s = {:.0} rows/s; the database copying them by INSERT … SELECT: \
+         {:.0} rows/s (bulk_insert at {:.0}% of that); search text alone, one thread: {:.0} rows/s ({bytes} token bytes)",
+        db.backend(),
+        elapsed.as_secs_f64(),
+        rate,
+        count as f64 / copy.as_secs_f64(),
+        100.0 * copy.as_secs_f64() / elapsed.as_secs_f64(),
+        count as f64 / tokenise.as_secs_f64(),
+    );
+    let (found, _) = records::count(
+        &db,
+        &ACCOUNT,
+        &Visibility::Everything,
+        &search(&ACCOUNT, "华信"),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found, 1, "loaded rows are found by search");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "throughput measurement; run in release mode with --ignored --nocapture"]
+async fn bulk_insert_rate_sqlite() {
+    common::run_sqlite(true, measure).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "throughput measurement; run in release mode with --ignored --nocapture"]
+async fn bulk_insert_rate_postgres() {
+    common::run_postgres(true, measure).await;
+}

@@ -1,0 +1,22 @@
+//! Integration tests of kehu-db's repositories. Every test runs twice, on a fresh SQLite
+//! database and on a fresh PostgreSQL database (see `tests/common`):
+//!
+//! ```text
+//! KEHU_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p kehu-db
+//! ```
+
+#[path = "../common/mod.rs"]
+#[macro_use]
+mod common;
+
+mod auth;
+mod concurrency;
+mod events;
+mod jobs;
+mod lists;
+mod migrations;
+mod org;
+mod permissions;
+mod records;
+mod saved_filters;
+mod search;

@@ -1,0 +1,222 @@
+//! Migrations: they apply to an empty database, a second run changes nothing, servers
+//! starting together do not trip over each other, and the two dialects' schemas agree.
+
+use crate::common::{fixtures, sql, TestDb};
+use kehu_core::entity::{ACCOUNT, ENTITIES};
+use kehu_core::permission::Visibility;
+use kehu_db::{records, Db};
+use std::collections::{BTreeMap, BTreeSet};
+
+backend_tests!(
+    unmigrated: migrations_apply_to_a_fresh_database_and_are_idempotent,
+    servers_starting_together_both_migrate
+);
+
+mod catalogue {
+    backend_tests!(catalogue_matches_the_schema);
+    use super::catalogue_matches_the_schema;
+}
+
+const TABLES: &[&str] = &[
+    "schema_migrations",
+    "teams",
+    "roles",
+    "users",
+    "user_roles",
+    "sessions",
+    "api_tokens",
+    "login_throttle",
+    "picklist_values",
+    "custom_field_defs",
+    "accounts",
+    "contacts",
+    "events",
+    "saved_filters",
+    "jobs",
+];
+
+async fn migrations_apply_to_a_fresh_database_and_are_idempotent(db: Db) {
+    assert!(
+        sql::schema(&db).await.is_empty(),
+        "a fresh database has no tables"
+    );
+    db.migrate()
+        .await
+        .expect("migrations apply to an empty database");
+    let schema = sql::schema(&db).await;
+    let tables: BTreeSet<&str> = schema.keys().map(String::as_str).collect();
+    assert_eq!(
+        tables,
+        TABLES.iter().copied().collect(),
+        "tables after migrating"
+    );
+    assert_eq!(
+        sql::scalar(&db, "SELECT COUNT(*) FROM schema_migrations").await,
+        1
+    );
+
+    // Data written before a second run (a restart) is untouched by it.
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let customer = fixtures::named_account(&db, &admin, "北京华为科技有限公司").await;
+    let before = sql::row_snapshot(&db, "accounts", customer.id).await;
+    db.migrate().await.expect("a second run is a no-op");
+    db.migrate().await.expect("and a third");
+    assert_eq!(sql::schema(&db).await, schema, "the schema did not change");
+    assert_eq!(
+        sql::scalar(&db, "SELECT COUNT(*) FROM schema_migrations").await,
+        1
+    );
+    assert_eq!(
+        sql::row_snapshot(&db, "accounts", customer.id).await,
+        before
+    );
+    let read = records::get(&db, &ACCOUNT, &Visibility::Everything, customer.id)
+        .await
+        .unwrap();
+    assert_eq!(read.text("name"), Some("北京华为科技有限公司"));
+}
+
+/// Several `kehu serve` processes on one database start at the same moment.
+async fn servers_starting_together_both_migrate(db: Db) {
+    let (a, b, c) = tokio::join!(db.migrate(), db.migrate(), db.migrate());
+    a.expect("first server migrates");
+    b.expect("second server migrates");
+    c.expect("third server migrates");
+    assert_eq!(
+        sql::scalar(&db, "SELECT COUNT(*) FROM schema_migrations").await,
+        1
+    );
+    let tables: BTreeSet<String> = sql::schema(&db).await.into_keys().collect();
+    assert_eq!(tables.len(), TABLES.len());
+}
+
+/// The one schema written twice: same tables, columns (kind, NULL-ability, defaults),
+/// indexes and foreign keys on both dialects. SQLite's FTS5 tables and PostgreSQL's GIN
+/// search indexes are the only intended differences.
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    let sqlite = TestDb::sqlite().await;
+    let Some(postgres) = TestDb::postgres().await else {
+        return;
+    };
+    sqlite.db.migrate().await.expect("SQLite migrates");
+    postgres.db.migrate().await.expect("PostgreSQL migrates");
+
+    let lite = sql::schema(&sqlite.db).await;
+    let pg = sql::schema(&postgres.db).await;
+    let lite_tables: Vec<&String> = lite.keys().collect();
+    let pg_tables: Vec<&String> = pg.keys().collect();
+    assert_eq!(lite_tables, pg_tables, "the same tables");
+    let mut differences = Vec::new();
+    for (table, columns) in &lite {
+        let pg_columns = &pg[table];
+        let names: Vec<&String> = columns.keys().collect();
+        let pg_names: Vec<&String> = pg_columns.keys().collect();
+        assert_eq!(names, pg_names, "the same columns in {table}");
+        for (column, definition) in columns {
+            if definition != &pg_columns[column] {
+                differences.push(format!(
+                    "{table}.{column}: SQLite {definition:?}, PostgreSQL {:?}",
+                    pg_columns[column]
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "column definitions differ:\n{}",
+        differences.join("\n")
+    );
+
+    let pg_only: BTreeMap<String, String> = [
+        ("accounts_search", "accounts()"),
+        ("accounts_contact_points", "accounts(contact_points)"),
+        ("contacts_search", "contacts()"),
+        ("contacts_contact_points", "contacts(contact_points)"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut pg_indexes = sql::indexes(&postgres.db).await;
+    for (name, definition) in &pg_only {
+        assert_eq!(
+            pg_indexes.remove(name).as_ref(),
+            Some(definition),
+            "PostgreSQL search index {name}"
+        );
+    }
+    assert_eq!(
+        sql::indexes(&sqlite.db).await,
+        pg_indexes,
+        "the same indexes"
+    );
+    assert_eq!(
+        sql::foreign_keys(&sqlite.db).await,
+        sql::foreign_keys(&postgres.db).await,
+        "the same foreign keys"
+    );
+
+    sqlite.finish().await;
+    postgres.finish().await;
+}
+
+/// Optional fields whose columns are NOT NULL because they have a DEFAULT (the repositories
+/// turn a blank value into the default on create and refuse it on update).
+const DEFAULTED: &[(&str, &str)] = &[("accounts", "kind"), ("accounts", "lifecycle_status")];
+
+/// Every field of the catalogue is a column, with the NULL-ability the repositories rely on:
+/// required and system fields are NOT NULL, optional fields accept NULL unless they have a
+/// default, so that keyset pagination knows which sort columns can be empty.
+async fn catalogue_matches_the_schema(db: Db) {
+    let schema = sql::schema(&db).await;
+    for entity in ENTITIES {
+        let columns = schema
+            .get(entity.table)
+            .unwrap_or_else(|| panic!("no table {}", entity.table));
+        for extra in [
+            "custom",
+            "search_tokens",
+            "contact_points",
+            "deleted_at",
+            "deleted_by",
+        ] {
+            assert!(columns.contains_key(extra), "{}.{extra}", entity.table);
+        }
+        for field in entity.fields {
+            let column = columns
+                .get(field.name)
+                .unwrap_or_else(|| panic!("{}.{} has no column", entity.table, field.name));
+            let defaulted = DEFAULTED.contains(&(entity.table, field.name));
+            let expected_not_null = if field.required || field.name == "owner_id" || defaulted {
+                true
+            } else if field.read_only {
+                // System columns: set on every write, except the team and who-did-it columns.
+                !matches!(field.name, "team_id" | "created_by" | "updated_by")
+            } else {
+                false
+            };
+            assert_eq!(
+                column.not_null, expected_not_null,
+                "{}.{} NOT NULL",
+                entity.table, field.name
+            );
+            if defaulted {
+                assert!(
+                    column.has_default,
+                    "{}.{} has a DEFAULT",
+                    entity.table, field.name
+                );
+            }
+            let integer = field.kind.is_integer_column()
+                || field.kind == kehu_core::entity::FieldKind::Integer;
+            assert_eq!(
+                column.class == "integer",
+                integer,
+                "{}.{} is stored as an integer",
+                entity.table,
+                field.name
+            );
+        }
+    }
+}

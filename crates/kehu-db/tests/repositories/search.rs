@@ -1,0 +1,431 @@
+//! The search box (`ListQuery.text`): Chinese and English names, e-mail fragments, phone
+//! digits, and input that must neither break the SQL nor match everything.
+
+use crate::common::fixtures::{self, account, contact, names, search};
+use kehu_core::entity::{ACCOUNT, CONTACT};
+use kehu_core::permission::{Actor, Visibility};
+use kehu_db::{records, Db};
+use serde_json::json;
+
+backend_tests!(
+    finds_customers_by_chinese_and_english_names,
+    finds_contacts_by_name_email_and_phone,
+    nothing_matches_nothing,
+    hostile_input_is_just_text,
+    search_follows_changes_and_the_recycle_bin
+);
+
+async fn customers(db: &Db) -> Actor {
+    fixtures::seed(db).await;
+    let admin = fixtures::admin(db).await;
+    for input in [
+        json!({"name": "北京华为科技有限公司", "city": "北京", "code": "KH-2024-0001", "phone": "010-6234-5678"}),
+        json!({"name": "上海科技发展有限公司", "city": "上海", "tags": ["重点客户"]}),
+        json!({"name": "深圳腾讯计算机系统有限公司", "email": "bd@tencent.example.com"}),
+        json!({"name": "Acme Trading Ltd", "city": "Hong Kong", "email": "sales@acme-trading.example.com"}),
+        json!({"name": "Müller Maschinenbau GmbH"}),
+    ] {
+        account(db, &admin, input).await;
+    }
+    admin
+}
+
+async fn find(db: &Db, entity: &'static kehu_core::entity::EntityDef, text: &str) -> Vec<String> {
+    let mut found = names(db, entity, &Visibility::Everything, &search(entity, text)).await;
+    found.sort();
+    let (count, _) = records::count(
+        db,
+        entity,
+        &Visibility::Everything,
+        &search(entity, text),
+        1000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count as usize,
+        found.len(),
+        "count of {text:?} agrees with the list"
+    );
+    found
+}
+
+async fn finds_customers_by_chinese_and_english_names(db: Db) {
+    customers(&db).await;
+    let huawei = "北京华为科技有限公司";
+    let shanghai = "上海科技发展有限公司";
+    let tencent = "深圳腾讯计算机系统有限公司";
+    let acme = "Acme Trading Ltd";
+    assert_eq!(
+        find(&db, &ACCOUNT, "科技").await,
+        [shanghai, huawei],
+        "a two-character word"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "华为科技").await,
+        [huawei],
+        "a four-character substring"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "为科技有").await,
+        [huawei],
+        "a substring across jieba's words"
+    );
+    assert_eq!(find(&db, &ACCOUNT, "腾讯").await, [tencent]);
+    assert_eq!(find(&db, &ACCOUNT, "计算机系统").await, [tencent]);
+    assert_eq!(find(&db, &ACCOUNT, "有限公司").await.len(), 3);
+    assert_eq!(
+        find(&db, &ACCOUNT, "北京 科技").await,
+        [huawei],
+        "every word must match"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "华为，科技").await,
+        [huawei],
+        "Chinese punctuation separates words"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "重点客户").await,
+        [shanghai],
+        "tags are searchable"
+    );
+    assert_eq!(find(&db, &ACCOUNT, "acme").await, [acme]);
+    assert_eq!(
+        find(&db, &ACCOUNT, "ACME trading").await,
+        [acme],
+        "English is case-insensitive"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "Trad").await,
+        [acme],
+        "English words match by prefix"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "hong kong").await,
+        [acme],
+        "the city is searchable"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "muller").await,
+        ["Müller Maschinenbau GmbH"],
+        "diacritics are ignored"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "MÜLLER").await,
+        ["Müller Maschinenbau GmbH"]
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "５６７８").await,
+        [huawei],
+        "full-width digits from an IME"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "kh-2024").await,
+        [huawei],
+        "customer codes by substring"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "acme-trading").await,
+        [acme],
+        "e-mail domains by substring"
+    );
+    assert_eq!(find(&db, &ACCOUNT, "tencent.example").await, [tencent]);
+    assert_eq!(find(&db, &ACCOUNT, "腾").await.len(), 1, "one character");
+    assert_eq!(
+        find(&db, &ACCOUNT, "讯").await.len(),
+        1,
+        "one character that starts no word"
+    );
+    assert_eq!(
+        find(&db, &ACCOUNT, "acme a").await,
+        [acme],
+        "a one-letter word does not widen the search"
+    );
+}
+
+async fn finds_contacts_by_name_email_and_phone(db: Db) {
+    let admin = customers(&db).await;
+    let page = records::list(
+        &db,
+        &ACCOUNT,
+        &Visibility::Everything,
+        &fixtures::query(&ACCOUNT, "id", &[], 10),
+        &[],
+    )
+    .await
+    .unwrap();
+    let (huawei, acme) = (page.records[0].id, page.records[3].id);
+    contact(&db, &admin, huawei, json!({"name": "张伟", "title": "采购经理", "mobile": "138-1234-5678", "email": "zhang.wei@huawei.example.com"})).await;
+    contact(
+        &db,
+        &admin,
+        huawei,
+        json!({"name": "张三", "mobile": "+86 139 0000 1111"}),
+    )
+    .await;
+    contact(
+        &db,
+        &admin,
+        huawei,
+        json!({"name": "李小明", "phone": "010-8888-9999", "email": "li_xm@huawei.example.com"}),
+    )
+    .await;
+    contact(&db, &admin, acme, json!({"name": "John Smith", "email": "John.Smith@Acme-Trading.example.com", "mobile": "+852 9123 5678"})).await;
+    contact(
+        &db,
+        &admin,
+        acme,
+        json!({"name": "王芳", "phone": "021-5555-6666"}),
+    )
+    .await;
+
+    assert_eq!(
+        find(&db, &CONTACT, "张伟").await,
+        ["张伟"],
+        "a two-character person name"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "张").await,
+        ["张三", "张伟"],
+        "a surname"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "小明").await,
+        ["李小明"],
+        "a given name"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "明").await,
+        ["李小明"],
+        "the last character of a name"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "采购").await,
+        ["张伟"],
+        "the job title is searchable"
+    );
+    assert_eq!(find(&db, &CONTACT, "smith").await, ["John Smith"]);
+    assert_eq!(find(&db, &CONTACT, "JOHN SMITH").await, ["John Smith"]);
+    assert_eq!(
+        find(&db, &CONTACT, "zhang.wei").await,
+        ["张伟"],
+        "the local part of an e-mail address"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "zhangwei").await,
+        ["张伟"],
+        "the local part without its dot"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "li_xm").await,
+        ["李小明"],
+        "an underscore is a character, not a wildcard"
+    );
+    assert!(find(&db, &CONTACT, "lixxm").await.is_empty());
+    assert_eq!(
+        find(&db, &CONTACT, "john.smith@acme").await,
+        ["John Smith"],
+        "e-mail fragments ignore case"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "huawei.example.com").await,
+        ["张伟", "李小明"]
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "5678").await,
+        ["John Smith", "张伟"],
+        "the last four digits of a phone"
+    );
+    assert_eq!(find(&db, &CONTACT, "9999").await, ["李小明"]);
+    assert_eq!(
+        find(&db, &CONTACT, "138 1234 5678").await,
+        ["张伟"],
+        "a number typed in groups"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "13812345678").await,
+        ["张伟"],
+        "a number typed without separators"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "+8613900001111").await,
+        ["张三"],
+        "an E.164 number"
+    );
+    assert_eq!(
+        find(&db, &CONTACT, "张伟 5678").await,
+        ["张伟"],
+        "a name and the end of their number"
+    );
+    assert!(
+        find(&db, &CONTACT, "李小明 5678").await.is_empty(),
+        "both parts must match the same person"
+    );
+    assert!(find(&db, &CONTACT, "王芳 9999").await.is_empty());
+    assert_eq!(find(&db, &CONTACT, "smith 9123").await, ["John Smith"]);
+}
+
+async fn nothing_matches_nothing(db: Db) {
+    customers(&db).await;
+    for text in [
+        "不存在的公司",
+        "zzzz",
+        "98765",
+        "nobody@nowhere.example",
+        "华为 腾讯",
+        "acme 科技",
+    ] {
+        assert!(
+            find(&db, &ACCOUNT, text).await.is_empty(),
+            "{text:?} matches nothing"
+        );
+    }
+    for text in [
+        "!!!",
+        "，。、",
+        "...",
+        "---",
+        "()",
+        "😀",
+        "%",
+        "_",
+        "%%",
+        "*",
+        "\\",
+    ] {
+        assert!(
+            find(&db, &ACCOUNT, text).await.is_empty(),
+            "punctuation {text:?} matches nothing, not everything"
+        );
+    }
+    // An empty search box is no search.
+    assert_eq!(find(&db, &ACCOUNT, "   ").await.len(), 5);
+}
+
+async fn hostile_input_is_just_text(db: Db) {
+    customers(&db).await;
+    for text in [
+        "\"",
+        "\"华为",
+        "华为\"",
+        "acme*",
+        "*acme",
+        "a\" OR \"b",
+        "acme OR x",
+        "acme AND NOT trading",
+        "NEAR(acme trading)",
+        "name:acme",
+        "'; DROP TABLE accounts; --",
+        "acme' OR '1'='1",
+        "acme & !trading | x <-> y",
+        "'acme':*",
+        "\\'",
+        "$1",
+        "?",
+        "%acme%",
+        "^acme",
+        "{acme}",
+        "[0-9]",
+        "\u{0}",
+        "x".repeat(5000).as_str(),
+    ] {
+        let result = records::list(
+            &db,
+            &ACCOUNT,
+            &Visibility::Everything,
+            &search(&ACCOUNT, text),
+            &[],
+        )
+        .await;
+        assert!(result.is_ok(), "{text:?}: {result:?}");
+        let count = records::count(
+            &db,
+            &ACCOUNT,
+            &Visibility::Everything,
+            &search(&ACCOUNT, text),
+            100,
+        )
+        .await;
+        assert!(count.is_ok(), "{text:?}: {count:?}");
+    }
+    assert_eq!(find(&db, &ACCOUNT, "acme*").await, ["Acme Trading Ltd"]);
+    assert_eq!(
+        find(&db, &ACCOUNT, "\"acme trading\"").await,
+        ["Acme Trading Ltd"]
+    );
+    assert!(
+        find(&db, &ACCOUNT, "acme OR 华为").await.is_empty(),
+        "OR is a word, not an operator"
+    );
+    assert_eq!(
+        fixtures::names(
+            &db,
+            &ACCOUNT,
+            &Visibility::Everything,
+            &fixtures::query(&ACCOUNT, "id", &[], 50)
+        )
+        .await
+        .len(),
+        5
+    );
+}
+
+async fn search_follows_changes_and_the_recycle_bin(db: Db) {
+    let admin = customers(&db).await;
+    let created = account(
+        &db,
+        &admin,
+        json!({"name": "杭州阿里巴巴网络技术有限公司", "phone": "0571-8502-2088"}),
+    )
+    .await;
+    assert_eq!(find(&db, &ACCOUNT, "阿里巴巴").await.len(), 1);
+    let renamed = fixtures::try_update(
+        &db,
+        &ACCOUNT,
+        &admin,
+        created.id,
+        1,
+        json!({"name": "蚂蚁集团", "phone": "0571-2688-8888"}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        find(&db, &ACCOUNT, "阿里巴巴").await.is_empty(),
+        "the old name is no longer found"
+    );
+    assert!(
+        find(&db, &ACCOUNT, "2088").await.is_empty(),
+        "nor the old number"
+    );
+    assert_eq!(find(&db, &ACCOUNT, "蚂蚁").await, ["蚂蚁集团"]);
+    assert_eq!(find(&db, &ACCOUNT, "8888").await, ["蚂蚁集团"]);
+    records::soft_delete(&db, &ACCOUNT, &admin, None, renamed.id)
+        .await
+        .unwrap();
+    assert!(
+        find(&db, &ACCOUNT, "蚂蚁").await.is_empty(),
+        "deleted records are not found"
+    );
+    let bin = records::ListQuery {
+        in_recycle_bin: true,
+        ..search(&ACCOUNT, "蚂蚁")
+    };
+    assert_eq!(
+        names(&db, &ACCOUNT, &Visibility::Everything, &bin).await,
+        ["蚂蚁集团"],
+        "except in the recycle bin"
+    );
+    records::restore(&db, &ACCOUNT, &admin, None, renamed.id)
+        .await
+        .unwrap();
+    assert_eq!(find(&db, &ACCOUNT, "蚂蚁").await, ["蚂蚁集团"]);
+    // Search combines with filters and sorting.
+    let query = records::ListQuery {
+        text: Some("有限公司".into()),
+        ..fixtures::query(&ACCOUNT, "-name", &[("city", "北京")], 10)
+    };
+    assert_eq!(
+        names(&db, &ACCOUNT, &Visibility::Everything, &query).await,
+        ["北京华为科技有限公司"]
+    );
+}

@@ -1,0 +1,69 @@
+//! Kehu's background worker: claims due jobs from the database queue and runs them,
+//! and schedules the recurring housekeeping jobs. Several servers may run workers
+//! against one PostgreSQL; the queue hands each job to one of them.
+
+use chrono::Duration;
+use kehu_db::jobs::{self, Job};
+use kehu_db::Db;
+use tokio::sync::watch;
+
+/// How long a claimed job is reserved for its worker.
+const LEASE_SECONDS: i64 = 300;
+/// How often an idle worker looks for work.
+const IDLE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs one job; `Err` schedules a retry.
+pub async fn run_job(db: &Db, job: &Job) -> anyhow::Result<()> {
+    match job.kind.as_str() {
+        "purge_expired_sessions" => {
+            kehu_db::auth::purge_expired_sessions(db).await?;
+            Ok(())
+        }
+        other => anyhow::bail!("unknown job kind {other:?}"),
+    }
+}
+
+/// Claims and runs jobs until `stop` turns true.
+pub async fn run_worker(db: Db, mut stop: watch::Receiver<bool>) {
+    let mut next_housekeeping = chrono::Utc::now();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if chrono::Utc::now() >= next_housekeeping {
+            if let Err(error) = jobs::enqueue(
+                &db,
+                "purge_expired_sessions",
+                &serde_json::json!({}),
+                chrono::Utc::now(),
+            )
+            .await
+            {
+                tracing::warn!(%error, "could not schedule housekeeping");
+            }
+            next_housekeeping = chrono::Utc::now() + Duration::hours(1);
+        }
+        match jobs::claim(&db, Duration::seconds(LEASE_SECONDS)).await {
+            Ok(Some(job)) => {
+                let outcome = run_job(&db, &job).await;
+                let recorded = match outcome {
+                    Ok(()) => jobs::complete(&db, job.id).await,
+                    Err(error) => {
+                        tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
+                        jobs::fail(&db, &job, &format!("{error:#}")).await
+                    }
+                };
+                if let Err(error) = recorded {
+                    tracing::error!(%error, "could not record job outcome");
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not claim a job"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(IDLE_POLL) => {},
+            _ = stop.changed() => {},
+        }
+    }
+}

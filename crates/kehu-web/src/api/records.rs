@@ -1,0 +1,289 @@
+//! `/api/v1/accounts` and `/api/v1/contacts`: one set of handlers for every catalogued
+//! entity, each route bound to its entity.
+
+use super::json::{expected_version, JsonObject};
+use crate::auth::ApiAuth;
+use crate::error::ApiError;
+use crate::lists::parse_list_request;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kehu_core::entity::EntityDef;
+use kehu_core::permission::{Action, Visibility};
+use kehu_core::validation::{Mode, Schema};
+use kehu_db::{custom_fields, picklists, records};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+/// Count lists up to this many rows; beyond it the API says "at least".
+pub const COUNT_CAP: u64 = 10_000;
+
+/// The routes of one entity, mounted at `/api/v1/<table>`.
+pub fn routes(entity: &'static EntityDef) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/",
+            get(move |auth, state, query| list(entity, auth, state, query))
+                .post(move |auth, state, ip, body| create(entity, auth, state, ip, body)),
+        )
+        .route(
+            "/export",
+            get(move |auth, state, ip, query| export(entity, auth, state, ip, query)),
+        )
+        .route(
+            "/{id}",
+            get(move |auth, state, id| read(entity, auth, state, id))
+                .patch(move |auth, state, ip, id, body| update(entity, auth, state, ip, id, body))
+                .delete(move |auth, state, ip, id| delete(entity, auth, state, ip, id)),
+        )
+        .route(
+            "/{id}/restore",
+            post(move |auth, state, ip, id| restore(entity, auth, state, ip, id)),
+        )
+}
+
+/// The client's address, when the server knows it (not in router tests).
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        ))
+    }
+}
+
+type Ip = ClientIp;
+
+fn client_ip(ip: &ClientIp) -> Option<String> {
+    ip.0.clone()
+}
+
+async fn list(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Json<Value>, ApiError> {
+    let custom = custom_fields::for_entity(&state.db, entity.name).await?;
+    let query = parse_list_request(entity, &custom, &params, 50).map_err(ApiError::bad_request)?;
+    let action = if query.in_recycle_bin {
+        Action::Delete
+    } else {
+        Action::Read
+    };
+    let visibility = auth.actor.visibility(entity.name, action);
+    let columns: Vec<_> = entity.fields.iter().collect();
+    let page = records::list(&state.db, entity, &visibility, &query, &columns).await?;
+    let mut body = json!({
+        "data": page.records.iter().map(records::Record::to_json).collect::<Vec<_>>(),
+        "next_cursor": page.next_cursor,
+    });
+    if params
+        .iter()
+        .any(|(k, v)| k == "count" && (v == "true" || v == "1"))
+    {
+        let (count, capped) =
+            records::count(&state.db, entity, &visibility, &query, COUNT_CAP).await?;
+        body["count"] = json!({"value": count, "at_least": capped});
+    }
+    Ok(Json(body))
+}
+
+async fn read(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let visibility = auth.actor.visibility(entity.name, Action::Read);
+    let record = records::get(&state.db, entity, &visibility, id).await?;
+    Ok(Json(record.to_json()))
+}
+
+async fn schema_parts(
+    state: &AppState,
+    entity: &'static EntityDef,
+) -> Result<
+    (
+        Vec<kehu_core::entity::CustomFieldDef>,
+        kehu_core::validation::Picklists,
+    ),
+    ApiError,
+> {
+    Ok((
+        custom_fields::for_entity(&state.db, entity.name).await?,
+        picklists::all(&state.db).await?,
+    ))
+}
+
+async fn create(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    ip: Ip,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    if auth.actor.visibility(entity.name, Action::Create) == Visibility::Nothing {
+        return Err(ApiError::forbidden());
+    }
+    let (custom, lists) = schema_parts(&state, entity).await?;
+    let schema = Schema {
+        entity,
+        custom_fields: &custom,
+        picklists: &lists,
+    };
+    let changes = schema
+        .from_json(&body, Mode::Create)
+        .map_err(ApiError::from_fields)?;
+    let record = records::create(
+        &state.db,
+        entity,
+        &auth.actor,
+        client_ip(&ip).as_deref(),
+        changes,
+    )
+    .await?;
+    let location = format!("/api/v1/{}/{}", entity.table, record.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(record.to_json()),
+    )
+        .into_response())
+}
+
+async fn update(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    ip: Ip,
+    Path(id): Path<i64>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Value>, ApiError> {
+    // A record the caller cannot read is a 404 before anything else is looked at.
+    records::get(
+        &state.db,
+        entity,
+        &auth.actor.visibility(entity.name, Action::Read),
+        id,
+    )
+    .await?;
+    let version = expected_version(&body)?;
+    let (custom, lists) = schema_parts(&state, entity).await?;
+    let schema = Schema {
+        entity,
+        custom_fields: &custom,
+        picklists: &lists,
+    };
+    let changes = schema
+        .from_json(&body, Mode::Update)
+        .map_err(ApiError::from_fields)?;
+    let record = records::update(
+        &state.db,
+        entity,
+        &auth.actor,
+        client_ip(&ip).as_deref(),
+        id,
+        version,
+        changes,
+    )
+    .await
+    .map_err(forbidden_if_readable)?;
+    Ok(Json(record.to_json()))
+}
+
+/// A record the caller can read but not change: 403 tells them nothing new.
+fn forbidden_if_readable(error: kehu_db::DbError) -> ApiError {
+    match error {
+        kehu_db::DbError::NotFound => ApiError::forbidden(),
+        other => other.into(),
+    }
+}
+
+async fn delete(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    ip: Ip,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    records::get(
+        &state.db,
+        entity,
+        &auth.actor.visibility(entity.name, Action::Read),
+        id,
+    )
+    .await?;
+    records::soft_delete(
+        &state.db,
+        entity,
+        &auth.actor,
+        client_ip(&ip).as_deref(),
+        id,
+    )
+    .await
+    .map_err(forbidden_if_readable)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn restore(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    ip: Ip,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let record = records::restore(
+        &state.db,
+        entity,
+        &auth.actor,
+        client_ip(&ip).as_deref(),
+        id,
+    )
+    .await?;
+    Ok(Json(record.to_json()))
+}
+
+async fn export(
+    entity: &'static EntityDef,
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    ip: Ip,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let visibility = auth.actor.visibility(entity.name, Action::Export);
+    if visibility == Visibility::Nothing {
+        return Err(ApiError::forbidden());
+    }
+    let custom = custom_fields::for_entity(&state.db, entity.name).await?;
+    let query = parse_list_request(entity, &custom, &params, 500).map_err(ApiError::bad_request)?;
+    let (csv, rows) =
+        crate::export::records_csv(&state.db, entity, &custom, &visibility, query).await?;
+    crate::export::audit_export(&state.db, entity, auth.user.id, rows, client_ip(&ip)).await?;
+    let filename = format!(
+        "{}-{}.csv",
+        entity.table,
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}

@@ -1,0 +1,523 @@
+//! The REST API through the router, on SQLite and PostgreSQL: what a script author sees.
+
+#[path = "../../kehu-db/tests/common/mod.rs"]
+mod common;
+
+use axum::body::{to_bytes, Body};
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use common::{fixtures, sql};
+use kehu_db::{auth, Db};
+use kehu_web::{router, AppState, WebConfig};
+use serde_json::{json, Value as Json};
+use tower::ServiceExt;
+
+/// A server with two sales teams, a rep in each and an admin, each with an API token.
+struct World {
+    app: Router,
+    db: Db,
+    admin: String,
+    rep_a: String,
+    rep_b: String,
+}
+
+async fn world(db: Db) -> World {
+    fixtures::seed(&db).await;
+    let team_a = fixtures::team(&db, "华东销售组", None).await;
+    let team_b = fixtures::team(&db, "华南销售组", None).await;
+    let admin = fixtures::user(&db, "boss", None, &["admin"]).await;
+    let rep_a = fixtures::user(&db, "rep_a", Some(team_a), &["sales_rep"]).await;
+    let rep_b = fixtures::user(&db, "rep_b", Some(team_b), &["sales_rep"]).await;
+    let config = WebConfig {
+        max_body_bytes: 64 * 1024,
+        ..WebConfig::default()
+    };
+    World {
+        app: router(AppState::new(db.clone(), config)),
+        admin: auth::create_api_token(&db, admin.user_id, "test")
+            .await
+            .unwrap(),
+        rep_a: auth::create_api_token(&db, rep_a.user_id, "test")
+            .await
+            .unwrap(),
+        rep_b: auth::create_api_token(&db, rep_b.user_id, "test")
+            .await
+            .unwrap(),
+        db,
+    }
+}
+
+impl World {
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: Option<Json>,
+    ) -> (StatusCode, Json) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Json) {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, json)
+    }
+
+    async fn raw(&self, method: &str, uri: &str, token: &str, body: &str) -> (StatusCode, Json) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+}
+
+fn names(list: &Json) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn accounts_round_trip(db: Db) {
+    let w = world(db).await;
+    let input = json!({"name": "杭州云栖科技有限公司", "level": "VIP", "email": "info@yunqi.example.com",
+                       "credit_limit": 1_000_000, "tags": ["重点跟进"]});
+    let (status, created) = w
+        .call("POST", "/api/v1/accounts", &w.rep_a, Some(input))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["version"], 1);
+    assert_eq!(created["credit_limit"], 1_000_000);
+    assert_eq!(created["tags"], json!(["重点跟进"]));
+
+    let (status, read) = w
+        .call("GET", &format!("/api/v1/accounts/{id}"), &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["name"], "杭州云栖科技有限公司");
+
+    let change = json!({"version": 1, "city": "杭州"});
+    let (status, updated) = w
+        .call(
+            "PATCH",
+            &format!("/api/v1/accounts/{id}"),
+            &w.rep_a,
+            Some(change),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["version"], 2);
+
+    // A second editor who read version 1 is refused; the first edit stays.
+    let before = sql::row_snapshot(&w.db, "accounts", id).await;
+    let stale = json!({"version": 1, "city": "上海"});
+    let (status, conflict) = w
+        .call(
+            "PATCH",
+            &format!("/api/v1/accounts/{id}"),
+            &w.rep_a,
+            Some(stale),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(conflict["error"]["code"], "version_conflict");
+    assert_eq!(sql::row_snapshot(&w.db, "accounts", id).await, before);
+
+    let (status, timeline) = w
+        .call(
+            "GET",
+            &format!("/api/v1/accounts/{id}/timeline"),
+            &w.rep_a,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = timeline["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["updated", "created"]);
+    assert_eq!(
+        timeline["data"][0]["changes"][0],
+        json!({"field": "city", "old": null, "new": "杭州"})
+    );
+
+    let (status, _) = w
+        .call("DELETE", &format!("/api/v1/accounts/{id}"), &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w
+        .call("GET", &format!("/api/v1/accounts/{id}"), &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, bin) = w
+        .call("GET", "/api/v1/accounts?deleted=true", &w.rep_a, None)
+        .await;
+    assert_eq!(names(&bin), ["杭州云栖科技有限公司"]);
+    let (status, restored) = w
+        .call(
+            "POST",
+            &format!("/api/v1/accounts/{id}/restore"),
+            &w.rep_a,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    let (status, _) = w
+        .call("GET", &format!("/api/v1/accounts/{id}"), &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn bad_input_is_refused_by_field_and_writes_nothing(db: Db) {
+    let w = world(db).await;
+    let accounts_before = sql::scalar(&w.db, "SELECT COUNT(*) FROM accounts").await;
+    let events_before = sql::scalar(&w.db, "SELECT COUNT(*) FROM events").await;
+
+    let (status, body) = w
+        .raw("POST", "/api/v1/accounts", &w.rep_a, "{\"name\": ")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "invalid_json");
+
+    let unknown = json!({"name": "A", "colour": "red"});
+    let (status, body) = w
+        .call("POST", "/api/v1/accounts", &w.rep_a, Some(unknown))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["fields"]["colour"]["code"], "unknown_field");
+
+    let (status, body) = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            &w.rep_a,
+            Some(json!({"name": 42})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["fields"]["name"]["code"], "not_text");
+
+    let invalid = json!({"email": "not-an-email", "phone": "call me"});
+    let (status, body) = w
+        .call("POST", "/api/v1/accounts", &w.rep_a, Some(invalid))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"]["name"]["code"], "required");
+    assert_eq!(body["error"]["fields"]["email"]["code"], "invalid_email");
+    assert_eq!(body["error"]["fields"]["phone"]["code"], "invalid_phone");
+
+    let long = json!({"name": "长".repeat(201)});
+    let (status, body) = w
+        .call("POST", "/api/v1/accounts", &w.rep_a, Some(long))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"]["name"]["code"], "too_long");
+
+    let huge = json!({"name": "x", "description": "y".repeat(100 * 1024)});
+    let (status, body) = w
+        .call("POST", "/api/v1/accounts", &w.rep_a, Some(huge))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "payload_too_large");
+
+    let (status, body) = w
+        .call("GET", "/api/v1/accounts?sort=description", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["fields"]["sort"]["code"], "unknown_sort");
+    let (status, body) = w
+        .call("GET", "/api/v1/accounts?colour=red", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["fields"]["colour"]["code"], "unknown_filter");
+    let (status, _) = w
+        .call("GET", "/api/v1/accounts?cursor=garbage!", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, body) = w.call("GET", "/api/v1/accounts", "kehu_wrong", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+
+    assert_eq!(
+        sql::scalar(&w.db, "SELECT COUNT(*) FROM accounts").await,
+        accounts_before
+    );
+    assert_eq!(
+        sql::scalar(&w.db, "SELECT COUNT(*) FROM events").await,
+        events_before
+    );
+}
+
+async fn a_rep_cannot_reach_another_teams_customer_through_any_endpoint(db: Db) {
+    let w = world(db).await;
+    let secret = json!({"name": "深圳南山机密客户有限公司", "phone": "+86 755-8888-6666",
+                        "email": "secret@nanshan.example.com"});
+    let (_, theirs) = w
+        .call("POST", "/api/v1/accounts", &w.rep_b, Some(secret))
+        .await;
+    let id = theirs["id"].as_i64().unwrap();
+    let person = json!({"account_id": id, "name": "林志强", "mobile": "13900006666"});
+    let (status, contact) = w
+        .call("POST", "/api/v1/contacts", &w.rep_b, Some(person))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contact}");
+    let contact_id = contact["id"].as_i64().unwrap();
+    let (_, mine) = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            &w.rep_a,
+            Some(json!({"name": "我的客户有限公司"})),
+        )
+        .await;
+    assert!(mine["id"].is_i64());
+
+    let account_row = sql::row_snapshot(&w.db, "accounts", id).await;
+    let contact_row = sql::row_snapshot(&w.db, "contacts", contact_id).await;
+    let count_events = "SELECT COUNT(*) FROM events WHERE action <> 'exported'";
+    let events = sql::scalar(&w.db, count_events).await;
+
+    for uri in [
+        format!("/api/v1/accounts/{id}"),
+        format!("/api/v1/accounts/{id}/contacts"),
+        format!("/api/v1/accounts/{id}/timeline"),
+        format!("/api/v1/contacts/{contact_id}"),
+    ] {
+        let (status, body) = w.call("GET", &uri, &w.rep_a, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}: {body}");
+    }
+    let queries = [
+        "accounts?q=南山".to_string(),
+        "accounts?q=6666".to_string(),
+        "accounts?q=nanshan".to_string(),
+        "accounts?name__contains=机密".to_string(),
+        "contacts?q=林志强".to_string(),
+        format!("contacts?account_id={id}"),
+    ];
+    for query in queries {
+        let uri = format!("/api/v1/{query}&count=true");
+        let (status, body) = w.call("GET", &uri, &w.rep_a, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        assert!(
+            body["data"].as_array().unwrap().is_empty(),
+            "{uri} leaked {body}"
+        );
+        assert_eq!(body["count"]["value"], 0);
+    }
+    let (_, all) = w.call("GET", "/api/v1/accounts", &w.rep_a, None).await;
+    assert_eq!(names(&all), ["我的客户有限公司"]);
+    let (_, search) = w.call("GET", "/api/v1/search?q=南山", &w.rep_a, None).await;
+    assert_eq!(search, json!({"accounts": [], "contacts": []}));
+    let (status, csv) = w
+        .call("GET", "/api/v1/accounts/export", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = csv.as_str().unwrap().to_string();
+    assert!(
+        csv.contains("我的客户有限公司") && !csv.contains("南山"),
+        "{csv}"
+    );
+
+    let attempts = [
+        (
+            "PATCH",
+            format!("/api/v1/accounts/{id}"),
+            Some(json!({"version": 1, "name": "改名"})),
+        ),
+        ("DELETE", format!("/api/v1/accounts/{id}"), None),
+        ("POST", format!("/api/v1/accounts/{id}/restore"), None),
+        (
+            "PATCH",
+            format!("/api/v1/contacts/{contact_id}"),
+            Some(json!({"version": 1, "name": "改名"})),
+        ),
+        ("DELETE", format!("/api/v1/contacts/{contact_id}"), None),
+        (
+            "POST",
+            "/api/v1/contacts".to_string(),
+            Some(json!({"account_id": id, "name": "潜入者"})),
+        ),
+    ];
+    for (method, uri, body) in attempts {
+        let (status, response) = w.call(method, &uri, &w.rep_a, body).await;
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            // Creating a contact under a hidden customer: the customer "does not exist".
+            assert_eq!(
+                response["error"]["fields"]["account_id"]["code"],
+                "unknown_account"
+            );
+        } else {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}: {response}");
+        }
+    }
+    assert_eq!(sql::row_snapshot(&w.db, "accounts", id).await, account_row);
+    assert_eq!(
+        sql::row_snapshot(&w.db, "contacts", contact_id).await,
+        contact_row
+    );
+    assert_eq!(sql::scalar(&w.db, count_events).await, events);
+    assert_eq!(sql::scalar(&w.db, "SELECT COUNT(*) FROM contacts").await, 1);
+
+    // The owner still sees it, and so does the admin.
+    let (status, _) = w
+        .call("GET", &format!("/api/v1/accounts/{id}"), &w.rep_b, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, everything) = w
+        .call("GET", "/api/v1/accounts?sort=name", &w.admin, None)
+        .await;
+    assert_eq!(names(&everything).len(), 2);
+}
+
+async fn lists_page_with_cursors_and_filters(db: Db) {
+    let w = world(db).await;
+    for i in 0..12 {
+        let level = if i % 3 == 0 { "VIP" } else { "普通" };
+        let input = json!({"name": format!("客户{i:02}"), "level": level});
+        let (status, body) = w
+            .call("POST", "/api/v1/accounts", &w.admin, Some(input))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/accounts?sort=name&limit=5".to_string();
+    loop {
+        let (status, page) = w.call("GET", &uri, &w.admin, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(names(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => uri = format!("/api/v1/accounts?sort=name&limit=5&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..12).map(|i| format!("客户{i:02}")).collect();
+    assert_eq!(seen, expected);
+    let (_, vip) = w
+        .call(
+            "GET",
+            "/api/v1/accounts?level=VIP&sort=-name&count=true",
+            &w.admin,
+            None,
+        )
+        .await;
+    assert_eq!(names(&vip), ["客户09", "客户06", "客户03", "客户00"]);
+    assert_eq!(vip["count"], json!({"value": 4, "at_least": false}));
+}
+
+async fn openapi_document_is_served(db: Db) {
+    let w = world(db).await;
+    let request = Request::builder()
+        .uri("/api/v1/openapi.json")
+        .body(Body::empty())
+        .unwrap();
+    let (status, doc) = w.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["paths"]["/api/v1/accounts/{id}"]["patch"].is_object());
+    let request = Request::builder()
+        .uri("/api/docs")
+        .body(Body::empty())
+        .unwrap();
+    let (status, page) = w.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("/api/v1/openapi.json"));
+}
+
+async fn session_cookies_need_the_csrf_token(db: Db) {
+    let w = world(db).await;
+    let user = kehu_db::users::with_password_hash(&w.db, "rep_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let (cookie, session) = auth::create_session(&w.db, user.id, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let post = |csrf: Option<&str>| {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/api/v1/accounts")
+            .header(header::COOKIE, format!("kehu_session={cookie}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        request
+            .body(Body::from(json!({"name": "跨站请求"}).to_string()))
+            .unwrap()
+    };
+    let (status, body) = w.send(post(None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _) = w.send(post(Some("forged"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(sql::scalar(&w.db, "SELECT COUNT(*) FROM accounts").await, 0);
+    let (status, _) = w.send(post(Some(&session.csrf_token))).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+async fn deactivated_users_lose_their_tokens_at_once(db: Db) {
+    let w = world(db).await;
+    let (status, _) = w.call("GET", "/api/v1/accounts", &w.rep_b, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, users) = w.call("GET", "/api/v1/users", &w.admin, None).await;
+    let rep_b = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "rep_b")
+        .unwrap()
+        .clone();
+    let (status, _) = w
+        .call(
+            "DELETE",
+            &format!("/api/v1/users/{}", rep_b["id"]),
+            &w.admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w.call("GET", "/api/v1/accounts", &w.rep_b, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A rep may not manage users.
+    let newcomer =
+        json!({"username": "x1", "display_name": "X", "password": "long enough password"});
+    let (status, _) = w
+        .call("POST", "/api/v1/users", &w.rep_a, Some(newcomer))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+backend_tests!(
+    accounts_round_trip,
+    bad_input_is_refused_by_field_and_writes_nothing,
+    a_rep_cannot_reach_another_teams_customer_through_any_endpoint,
+    lists_page_with_cursors_and_filters,
+    openapi_document_is_served,
+    session_cookies_need_the_csrf_token,
+    deactivated_users_lose_their_tokens_at_once,
+);

@@ -1,0 +1,912 @@
+//! The HTML pages through the router, as a browser uses them: sign-in cookie, CSRF token
+//! in forms, POST-redirect-GET, inline errors, languages and permissions. Every test runs
+//! on a fresh SQLite file and a fresh PostgreSQL database.
+
+#[path = "../../kehu-db/tests/common/mod.rs"]
+mod common;
+
+use axum::body::{to_bytes, Body};
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::{middleware, Router};
+use common::fixtures;
+use kehu_core::entity::ACCOUNT;
+use kehu_core::permission::Actor;
+use kehu_db::users::{self, NewUser};
+use kehu_db::{records, teams, Db};
+use kehu_web::auth::csrf::require_csrf_token;
+use kehu_web::auth::password::hash_password;
+use kehu_web::pages::page_routes;
+use kehu_web::pages::url::query_string;
+use kehu_web::{AppState, WebConfig};
+use serde_json::json;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The pages with the same CSRF layer the application router puts around them.
+fn app(db: &Db) -> Router {
+    let state = AppState::new(db.clone(), WebConfig::default());
+    Router::new()
+        .merge(page_routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_csrf_token,
+        ))
+        .with_state(state)
+}
+
+/// What came back.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn set_cookie(&self) -> Option<&str> {
+        self.headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A browser: its session cookie, CSRF token and language.
+#[derive(Clone, Default)]
+struct Browser {
+    cookie: Option<String>,
+    csrf: String,
+    language: String,
+}
+
+struct World {
+    app: Router,
+    db: Db,
+    rep_a: Actor,
+    rep_b: Actor,
+}
+
+async fn person(
+    db: &Db,
+    username: &str,
+    display: &str,
+    team: Option<i64>,
+    roles: &[&str],
+) -> Actor {
+    let user = users::create(
+        db,
+        NewUser {
+            username: username.into(),
+            display_name: display.into(),
+            email: None,
+            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+            team_id: team,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        },
+    )
+    .await
+    .unwrap();
+    users::actor(db, &user).await.unwrap()
+}
+
+/// Two sales teams with a rep each, and an admin.
+async fn world(db: Db) -> World {
+    fixtures::seed(&db).await;
+    let east = teams::create(&db, "华东销售组", None).await.unwrap().id;
+    let south = teams::create(&db, "华南销售组", None).await.unwrap().id;
+    // The admin signs in by name in the tests that need one.
+    person(&db, "boss", "老板", None, &["admin"]).await;
+    World {
+        app: app(&db),
+        rep_a: person(&db, "wang", "王芳", Some(east), &["sales_rep"]).await,
+        rep_b: person(&db, "li", "李强", Some(south), &["sales_rep"]).await,
+        db,
+    }
+}
+
+impl World {
+    async fn send(
+        &self,
+        browser: &Browser,
+        request: axum::http::request::Builder,
+        body: Body,
+    ) -> Page {
+        let mut request = request;
+        if let Some(cookie) = &browser.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if !browser.language.is_empty() {
+            request = request.header(header::ACCEPT_LANGUAGE, &browser.language);
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, browser: &Browser, uri: &str) -> Page {
+        self.send(browser, Request::builder().uri(uri), Body::empty())
+            .await
+    }
+
+    async fn htmx_get(&self, browser: &Browser, uri: &str) -> Page {
+        self.send(
+            browser,
+            Request::builder().uri(uri).header("HX-Request", "true"),
+            Body::empty(),
+        )
+        .await
+    }
+
+    /// Posts a form as the browser would, with the page's CSRF token.
+    async fn post(&self, browser: &Browser, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let mut pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        pairs.push(("csrf_token".into(), browser.csrf.clone()));
+        self.post_raw(browser, uri, &pairs).await
+    }
+
+    async fn post_raw(&self, browser: &Browser, uri: &str, pairs: &[(String, String)]) -> Page {
+        let request = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(browser, request, Body::from(query_string(pairs)))
+            .await
+    }
+
+    /// Signs in through the form and reads the CSRF token from the page's `<meta>`.
+    async fn sign_in(&self, username: &str, language: &str) -> Browser {
+        let mut browser = Browser {
+            language: language.into(),
+            ..Browser::default()
+        };
+        let page = self
+            .post(
+                &browser,
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let cookie = page.set_cookie().expect("a session cookie");
+        browser.cookie = Some(cookie.split(';').next().unwrap().to_string());
+        let home = self.get(&browser, "/").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        browser.csrf = meta_content(&home.body, "csrf-token").expect("csrf meta");
+        browser
+    }
+}
+
+fn meta_content(html: &str, name: &str) -> Option<String> {
+    let marker = format!("<meta name=\"{name}\" content=\"");
+    let start = html.find(&marker)? + marker.len();
+    Some(html[start..].split('"').next()?.to_string())
+}
+
+async fn account_count(db: &Db) -> i64 {
+    let query = fixtures::query(&ACCOUNT, "-id", &[], 200);
+    records::list(
+        db,
+        &ACCOUNT,
+        &kehu_core::permission::Visibility::Everything,
+        &query,
+        &[],
+    )
+    .await
+    .unwrap()
+    .records
+    .len() as i64
+}
+
+// ---------------------------------------------------------------- sign-in
+
+async fn signing_in_sets_an_http_only_session_cookie(db: Db) {
+    let w = world(db).await;
+    let browser = Browser {
+        language: "en".into(),
+        ..Browser::default()
+    };
+    let form = w.get(&browser, "/login?next=/accounts").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("name=\"next\" value=\"/accounts\""),
+        "{}",
+        form.body
+    );
+
+    let page = w
+        .post(
+            &browser,
+            "/login",
+            &[
+                ("username", "wang"),
+                ("password", PASSWORD),
+                ("next", "/accounts?level=VIP"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/accounts?level=VIP");
+    let cookie = page.set_cookie().unwrap();
+    assert!(cookie.starts_with("kehu_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-HTTP default config: {cookie}"
+    );
+
+    // `next` must stay on this site.
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example",
+        "/\\evil.example",
+    ] {
+        let page = w
+            .post(
+                &browser,
+                "/login",
+                &[("username", "wang"), ("password", PASSWORD), ("next", evil)],
+            )
+            .await;
+        assert_eq!(page.location(), "/", "{evil}");
+    }
+}
+
+async fn a_wrong_password_shows_an_error_and_sets_no_cookie(db: Db) {
+    let w = world(db).await;
+    let browser = Browser {
+        language: "zh-CN".into(),
+        ..Browser::default()
+    };
+    let page = w
+        .post(
+            &browser,
+            "/login",
+            &[("username", "wang"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.set_cookie().is_none());
+    assert!(page.body.contains("用户名或密码错误"), "{}", page.body);
+    assert!(
+        page.body.contains("value=\"wang\""),
+        "the name stays filled in"
+    );
+    assert!(page.body.contains("<html lang=\"zh-CN\">"));
+
+    // After five failures the name is locked, and the page says until when.
+    for _ in 0..5 {
+        w.post(
+            &browser,
+            "/login",
+            &[("username", "wang"), ("password", "still wrong")],
+        )
+        .await;
+    }
+    let locked = w
+        .post(
+            &browser,
+            "/login",
+            &[("username", "wang"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.set_cookie().is_none());
+    assert!(locked.body.contains("尝试次数过多"), "{}", locked.body);
+}
+
+async fn pages_need_a_session_and_sign_out_ends_it(db: Db) {
+    let w = world(db).await;
+    let anonymous = Browser::default();
+    let page = w.get(&anonymous, "/accounts?level__in=VIP").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/login?next=/accounts%3Flevel__in%3DVIP");
+
+    let browser = w.sign_in("wang", "en").await;
+    let out = w.post(&browser, "/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), "/login");
+    assert!(
+        out.set_cookie().unwrap().contains("kehu_session=;"),
+        "{:?}",
+        out.set_cookie()
+    );
+    // The old cookie no longer works: the session is gone from the database.
+    let page = w.get(&browser, "/").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/login"));
+}
+
+// ---------------------------------------------------------------- CSRF
+
+async fn a_post_without_the_csrf_token_is_refused_and_writes_nothing(db: Db) {
+    let w = world(db).await;
+    let browser = w.sign_in("wang", "en").await;
+    let pairs = vec![("name".to_string(), "没有令牌的客户".to_string())];
+    let page = w.post_raw(&browser, "/accounts", &pairs).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let forged = Browser {
+        csrf: "forged".into(),
+        ..browser.clone()
+    };
+    let page = w
+        .post(&forged, "/accounts", &[("name", "伪造令牌的客户")])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(account_count(&w.db).await, 0);
+}
+
+// ---------------------------------------------------------------- customers
+
+async fn creating_a_customer_leads_to_its_360_page(db: Db) {
+    let w = world(db).await;
+    let browser = w.sign_in("wang", "en").await;
+    let form = w.get(&browser, "/accounts/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"csrf_token\""));
+    assert!(
+        form.body.contains("<option value=\"VIP\">VIP</option>"),
+        "picklist values are offered"
+    );
+
+    let page = w
+        .post(
+            &browser,
+            "/accounts",
+            &[
+                ("name", "北京华为科技有限公司"),
+                ("kind", "company"),
+                ("level", "VIP"),
+                ("lifecycle_status", "potential"),
+                ("credit_limit", "5,000.50"),
+                ("email", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let location = page.location().to_string();
+    assert!(location.starts_with("/accounts/"), "{location}");
+
+    let detail = w.get(&browser, &location).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains("北京华为科技有限公司"));
+    assert!(detail.body.contains("5,000.50"), "money in major units");
+    assert!(
+        detail.body.contains("timeline__item--created"),
+        "a created entry in the timeline"
+    );
+    assert!(detail.body.contains("王芳</span>"), "who created it");
+    assert!(
+        detail.body.contains(">created customer<"),
+        "{}",
+        detail.body
+    );
+
+    // The list shows it, and htmx gets only the results fragment.
+    let list = w.get(&browser, "/accounts?q=华为").await;
+    assert!(list.body.contains("北京华为科技有限公司"));
+    assert!(list.body.contains("1 customers"));
+    let fragment = w.htmx_get(&browser, "/accounts?level__in=VIP").await;
+    assert!(fragment.body.contains("北京华为科技有限公司"));
+    assert!(!fragment.body.contains("<html"), "a fragment, not a page");
+    let none = w
+        .htmx_get(&browser, "/accounts?level__in=%E6%99%AE%E9%80%9A")
+        .await;
+    assert!(!none.body.contains("北京华为科技有限公司"));
+}
+
+async fn an_invalid_email_shows_the_error_under_the_field_and_keeps_the_input(db: Db) {
+    let w = world(db).await;
+    let browser = w.sign_in("wang", "zh-CN").await;
+    let page = w
+        .post(
+            &browser,
+            "/accounts",
+            &[
+                ("name", "上海<测试>贸易"),
+                ("kind", "company"),
+                ("lifecycle_status", "active"),
+                ("email", "not-an-email"),
+                ("city", "上海"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("请填写有效的邮箱地址"), "{}", page.body);
+    assert!(page
+        .body
+        .contains("aria-invalid=\"true\" aria-describedby=\"f-email-error\""));
+    assert!(
+        page.body.contains("value=\"not-an-email\""),
+        "typed e-mail kept"
+    );
+    assert!(
+        page.body.contains("value=\"上海&#60;测试&#62;贸易\"")
+            || page.body.contains("value=\"上海&lt;测试&gt;贸易\""),
+        "typed name kept, escaped"
+    );
+    assert!(
+        page.body.contains("<option value=\"active\" selected>"),
+        "choice kept"
+    );
+    assert_eq!(account_count(&w.db).await, 0);
+}
+
+async fn a_stale_edit_shows_the_conflict_and_does_not_overwrite(db: Db) {
+    let w = world(db).await;
+    let record = fixtures::account(
+        &w.db,
+        &w.rep_a,
+        json!({"name": "深圳前海贸易", "city": "深圳"}),
+    )
+    .await;
+    let browser = w.sign_in("wang", "en").await;
+    let form = w
+        .get(&browser, &format!("/accounts/{}/edit", record.id))
+        .await;
+    assert!(form.body.contains("name=\"version\" value=\"1\""));
+
+    // Someone else saves first.
+    fixtures::try_update(
+        &w.db,
+        &ACCOUNT,
+        &w.rep_a,
+        record.id,
+        1,
+        json!({"city": "广州"}),
+    )
+    .await
+    .unwrap();
+
+    let page = w
+        .post(
+            &browser,
+            &format!("/accounts/{}/edit", record.id),
+            &[
+                ("version", "1"),
+                ("name", "深圳前海贸易"),
+                ("kind", "company"),
+                ("lifecycle_status", "potential"),
+                ("city", "东莞"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(
+        page.body
+            .contains("Someone else changed this customer while you were editing"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<td>广州</td><td>东莞</td>"),
+        "their value next to mine"
+    );
+    assert!(
+        page.body.contains("value=\"东莞\""),
+        "my input is kept in the form"
+    );
+    assert!(
+        page.body.contains("name=\"version\" value=\"2\""),
+        "saving again is a deliberate overwrite"
+    );
+    let stored = records::get(
+        &w.db,
+        &ACCOUNT,
+        &kehu_core::permission::Visibility::Everything,
+        record.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(stored.text("city"), Some("广州"));
+    assert_eq!(stored.version, 2);
+
+    // Saving again on purpose works and is shown in the timeline with old → new.
+    let page = w
+        .post(
+            &browser,
+            &format!("/accounts/{}/edit", record.id),
+            &[
+                ("version", "2"),
+                ("name", "深圳前海贸易"),
+                ("kind", "company"),
+                ("lifecycle_status", "potential"),
+                ("city", "东莞"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let detail = w.get(&browser, &format!("/accounts/{}", record.id)).await;
+    assert!(
+        detail.body.contains(
+            "<del class=\"change__old\">广州</del> → <ins class=\"change__new\">东莞</ins>"
+        ),
+        "{}",
+        detail.body
+    );
+}
+
+async fn labels_follow_accept_language_and_the_saved_choice(db: Db) {
+    let w = world(db).await;
+    let chinese = w.sign_in("wang", "zh-CN,zh;q=0.9,en;q=0.8").await;
+    let page = w.get(&chinese, "/accounts").await;
+    assert!(page.body.contains("<html lang=\"zh-CN\">"));
+    assert!(
+        page.body.contains("新建客户")
+            && page.body.contains("客户级别")
+            && page.body.contains("生命周期"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("New customer"));
+
+    let english = Browser {
+        language: "en-US,en;q=0.9".into(),
+        ..chinese.clone()
+    };
+    let page = w.get(&english, "/accounts").await;
+    assert!(page.body.contains("<html lang=\"en\">"));
+    assert!(
+        page.body.contains("New customer") && page.body.contains(">Lifecycle<"),
+        "{}",
+        page.body
+    );
+
+    // The user menu's switch wins over the browser from then on.
+    let switched = w
+        .post(
+            &english,
+            "/settings/locale",
+            &[("locale", "zh-CN"), ("back", "/contacts")],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert_eq!(switched.location(), "/contacts");
+    let page = w.get(&english, "/contacts").await;
+    assert!(page.body.contains("新建联系人"), "{}", page.body);
+}
+
+async fn a_sales_rep_gets_not_found_for_another_teams_customer(db: Db) {
+    let w = world(db).await;
+    let theirs = fixtures::account(&w.db, &w.rep_b, json!({"name": "广州南方机密客户"})).await;
+    let browser = w.sign_in("wang", "en").await;
+    for uri in [
+        format!("/accounts/{}", theirs.id),
+        format!("/accounts/{}/edit", theirs.id),
+        format!("/accounts/{}/timeline", theirs.id),
+    ] {
+        let page = w.get(&browser, &uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(!page.body.contains("广州南方机密客户"), "{uri}");
+        assert!(page.body.contains("Not found"));
+    }
+    let page = w
+        .post(&browser, &format!("/accounts/{}/delete", theirs.id), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let list = w.get(&browser, "/accounts").await;
+    assert!(!list.body.contains("广州南方机密客户"));
+    let search = w.get(&browser, "/search?q=机密").await;
+    assert!(!search.body.contains("广州南方机密客户"));
+    // The owner sees it.
+    let owner = w.sign_in("li", "en").await;
+    assert_eq!(
+        w.get(&owner, &format!("/accounts/{}", theirs.id))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+// ---------------------------------------------------------------- contacts, search, recycle bin
+
+async fn contacts_show_their_customer_and_reporting_line(db: Db) {
+    let w = world(db).await;
+    let account = fixtures::account(&w.db, &w.rep_a, json!({"name": "杭州云栖科技"})).await;
+    let boss = fixtures::contact(
+        &w.db,
+        &w.rep_a,
+        account.id,
+        json!({"name": "张总", "title": "总经理"}),
+    )
+    .await;
+    let browser = w.sign_in("wang", "zh-CN").await;
+    let form = w
+        .get(
+            &browser,
+            &format!("/contacts/new?account_id={}", account.id),
+        )
+        .await;
+    assert!(
+        form.body.contains(&format!(
+            "<option value=\"{}\" selected>杭州云栖科技</option>",
+            account.id
+        )),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body
+            .contains(&format!("<option value=\"{}\">张总</option>", boss.id)),
+        "reports-to choices"
+    );
+
+    let page = w
+        .post(
+            &browser,
+            "/contacts",
+            &[
+                ("account_id", &account.id.to_string()),
+                ("name", "李经理"),
+                ("mobile", "138 0013 8000"),
+                ("reports_to_id", &boss.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let detail = w.get(&browser, page.location()).await;
+    assert!(detail.body.contains("李经理") && detail.body.contains("杭州云栖科技"));
+    assert!(detail
+        .body
+        .contains(&format!("<a href=\"/contacts/{}\">张总</a>", boss.id)));
+
+    let account_page = w.get(&browser, &format!("/accounts/{}", account.id)).await;
+    assert!(
+        account_page.body.contains("tree-depth-1"),
+        "the report is indented under the boss"
+    );
+    assert!(account_page.body.contains("上级：张总"));
+
+    let boss_page = w.get(&browser, &format!("/contacts/{}", boss.id)).await;
+    assert!(
+        boss_page.body.contains("李经理"),
+        "direct reports are listed"
+    );
+
+    let search = w.get(&browser, "/search?q=13800138000").await;
+    assert!(search.body.contains("李经理"), "{}", search.body);
+    assert!(
+        search.body.contains("138 0013 8000"),
+        "the matching phone number is shown"
+    );
+}
+
+async fn deleted_records_can_be_restored_from_the_recycle_bin(db: Db) {
+    let w = world(db).await;
+    let account = fixtures::account(&w.db, &w.rep_a, json!({"name": "回收测试公司"})).await;
+    let browser = w.sign_in("wang", "en").await;
+    let page = w
+        .post(&browser, &format!("/accounts/{}/delete", account.id), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/accounts?notice=deleted");
+    assert_eq!(
+        w.get(&browser, &format!("/accounts/{}", account.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let list = w.get(&browser, page.location()).await;
+    assert!(list.body.contains("Moved to the recycle bin."));
+
+    let bin = w.get(&browser, "/recycle-bin").await;
+    assert!(bin.body.contains("回收测试公司"));
+    let page = w
+        .post(
+            &browser,
+            &format!("/recycle-bin/accounts/{}/restore", account.id),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        w.get(&browser, &format!("/accounts/{}", account.id))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn saved_filters_reproduce_a_list(db: Db) {
+    let w = world(db).await;
+    fixtures::account(
+        &w.db,
+        &w.rep_a,
+        json!({"name": "重要客户甲", "level": "VIP"}),
+    )
+    .await;
+    fixtures::account(
+        &w.db,
+        &w.rep_a,
+        json!({"name": "普通客户乙", "level": "普通"}),
+    )
+    .await;
+    let browser = w.sign_in("wang", "en").await;
+    let page = w
+        .post(
+            &browser,
+            "/accounts/saved-filters",
+            &[("name", "我的VIP"), ("query", "level__in=VIP&sort=name")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let list = w.get(&browser, page.location()).await;
+    assert!(list.body.contains("Filter saved."));
+    assert!(list.body.contains("重要客户甲") && !list.body.contains("普通客户乙"));
+    assert!(
+        list.body.contains("我的VIP"),
+        "the saved filter is in the dropdown"
+    );
+    assert!(
+        list.body.contains("/api/v1/accounts/export?"),
+        "export link with the same filter"
+    );
+
+    let bad = w.get(&browser, "/accounts?colour=red").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(
+        bad.body.contains("is not a filter of this list"),
+        "{}",
+        bad.body
+    );
+}
+
+// ---------------------------------------------------------------- administration
+
+async fn admin_pages_exist_only_for_administrators(db: Db) {
+    let w = world(db).await;
+    let rep = w.sign_in("wang", "en").await;
+    for uri in [
+        "/admin",
+        "/admin/users",
+        "/admin/teams",
+        "/admin/roles",
+        "/admin/picklists",
+        "/admin/custom-fields",
+    ] {
+        assert_eq!(
+            w.get(&rep, uri).await.status,
+            StatusCode::NOT_FOUND,
+            "{uri}"
+        );
+    }
+    assert_eq!(
+        w.post(&rep, "/admin/picklists/level/add", &[("value", "黑名单")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let home = w.get(&rep, "/").await;
+    assert!(!home.body.contains("href=\"/admin\""));
+
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let home = w.get(&admin, "/").await;
+    assert!(home.body.contains("href=\"/admin\""));
+    let users_page = w.get(&admin, "/admin/users").await;
+    assert_eq!(users_page.status, StatusCode::OK);
+    assert!(users_page.body.contains("王芳") && users_page.body.contains("销售代表"));
+
+    // Create a user through the form; a short password is refused inline first.
+    let fields = [
+        ("username", "zhao"),
+        ("display_name", "赵敏"),
+        ("password", "short"),
+        ("role", "sales_manager"),
+    ];
+    let page = w.post(&admin, "/admin/users", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("至少 10 个字符"));
+    assert!(page.body.contains("value=\"赵敏\""));
+    let fields = [
+        ("username", "zhao"),
+        ("display_name", "赵敏"),
+        ("password", PASSWORD),
+        ("role", "sales_manager"),
+    ];
+    let page = w.post(&admin, "/admin/users", &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let new_user = w.sign_in("zhao", "zh-CN").await;
+    assert_eq!(w.get(&new_user, "/").await.status, StatusCode::OK);
+
+    // Picklist values and custom fields appear in the customer form.
+    assert_eq!(
+        w.post(&admin, "/admin/picklists/level/add", &[("value", "战略")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let custom = [
+        ("entity", "account"),
+        ("key", "wechat_id"),
+        ("label_zh", "微信号"),
+        ("label_en", "WeChat ID"),
+        ("kind", "text"),
+    ];
+    assert_eq!(
+        w.post(&admin, "/admin/custom-fields", &custom).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let form = w.get(&admin, "/accounts/new").await;
+    assert!(form.body.contains("<option value=\"战略\">战略</option>"));
+    assert!(form.body.contains("微信号") && form.body.contains("name=\"custom.wechat_id\""));
+
+    // Roles: the matrix saves with its version; a stale save is refused.
+    let roles = kehu_db::roles::list(&w.db).await.unwrap();
+    let rep_role = roles.iter().find(|r| r.name == "sales_rep").unwrap();
+    let uri = format!("/admin/roles/{}", rep_role.id);
+    let matrix = w.get(&admin, &uri).await;
+    assert!(matrix.body.contains("name=\"account.read\""));
+    let version = rep_role.version.to_string();
+    let page = w
+        .post(
+            &admin,
+            &uri,
+            &[
+                ("version", &version),
+                ("account.read", "team"),
+                ("account.edit", "own"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = w
+        .post(
+            &admin,
+            &uri,
+            &[("version", &version), ("account.read", "all")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    let saved = kehu_db::roles::list(&w.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "sales_rep")
+        .unwrap();
+    assert_eq!(
+        saved
+            .grants
+            .scope("account", kehu_core::permission::Action::Read),
+        kehu_core::permission::Scope::Team
+    );
+}
+
+backend_tests!(
+    signing_in_sets_an_http_only_session_cookie,
+    a_wrong_password_shows_an_error_and_sets_no_cookie,
+    pages_need_a_session_and_sign_out_ends_it,
+    a_post_without_the_csrf_token_is_refused_and_writes_nothing,
+    creating_a_customer_leads_to_its_360_page,
+    an_invalid_email_shows_the_error_under_the_field_and_keeps_the_input,
+    a_stale_edit_shows_the_conflict_and_does_not_overwrite,
+    labels_follow_accept_language_and_the_saved_choice,
+    a_sales_rep_gets_not_found_for_another_teams_customer,
+    contacts_show_their_customer_and_reporting_line,
+    deleted_records_can_be_restored_from_the_recycle_bin,
+    saved_filters_reproduce_a_list,
+    admin_pages_exist_only_for_administrators,
+);
