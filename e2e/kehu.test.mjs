@@ -36,7 +36,7 @@ function startServer() {
     const read = (chunk) => {
       output += chunk.toString();
       const address = output.match(/Kehu is running at (http:\/\/\S+)/);
-      const password = output.match(/^\s*admin\s+admin\s+(\S+)\s*$/m);
+      const password = output.match(/Sign in as `admin` with password: (\S+)/);
       if (address && password) {
         clearTimeout(timer);
         resolve({ child, url: address[1], password: password[1] });
@@ -109,7 +109,8 @@ test('sign in, create a Chinese customer, find it, open its 360 page, switch lan
   assert.ok(body.includes('0512-6888 1234'));
 
   // Switch to English; the choice is saved for the user.
-  await Promise.all([page.waitForNavigation(), page.selectOption('form[action="/settings/locale"] select[name="locale"]', 'en')]);
+  await page.click('details.user-menu summary');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/settings/locale"] button[value="en"]')]);
   await page.goto(customerUrl);
   await shot(page, '06-customer-360-en');
   const english = await page.textContent('body');

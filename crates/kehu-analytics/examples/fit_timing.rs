@@ -5,7 +5,7 @@
 //! ```
 //!
 //! 1. BG/NBD, Pareto/NBD and Gamma-Gamma on the CDNOW sample (2,357
-//!    customers, from `../shared/data/cdnow`).
+//!    customers, from `testdata/cdnow`).
 //! 2. BG/NBD on 100,000 customers simulated from the BG/NBD process with the
 //!    CDNOW estimates: once with purchase dates on whole days (as real data
 //!    are, summarised by `build_summaries`), once with continuous times (no
@@ -30,7 +30,7 @@ use simulate::{bgnbd_purchase_times, summaries, SplitMix64};
 
 fn main() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/cdnow/cdnow_sample_summary.csv");
+        .join("../../testdata/cdnow/cdnow_sample_summary.csv");
     let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let cdnow: Vec<CustomerSummary> = read_summaries(file, "cdnow_sample_summary.csv")
         .expect("parses")

@@ -1,6 +1,6 @@
 //! The published CDNOW results (Fader, Hardie & Lee 2005; Fader & Hardie's
 //! Gamma-Gamma note) reproduced from the shared data set, which every clone
-//! has beside the repository at `../shared/data/cdnow`.
+//! keeps in `testdata/cdnow`.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use kehu_analytics::{
 
 fn data_file(name: &str) -> File {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/cdnow")
+        .join("../../testdata/cdnow")
         .join(name);
     File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -682,7 +682,7 @@ mod tests {
 
     fn cdnow(name: &str) -> String {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/cdnow")
+            .join("../../testdata/cdnow")
             .join(name);
         path.to_str().expect("utf-8 path").to_owned()
     }
