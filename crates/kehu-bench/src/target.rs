@@ -28,9 +28,12 @@ impl Target {
             if path.is_empty() {
                 bail!("the SQLite URL {url:?} names no file");
             }
+            // Absolute, because the servers the benchmark starts run in its work directory.
+            let path = std::path::absolute(path)
+                .with_context(|| format!("resolving the SQLite path {path:?}"))?;
             return Ok(Target::Sqlite {
-                url: url.to_string(),
-                path: PathBuf::from(path),
+                url: format!("sqlite://{}", path.display()),
+                path,
             });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -5,8 +5,29 @@ use crate::{Backend, Db};
 use anyhow::Context;
 
 /// (version, SQL) per backend; the two lists must have the same versions.
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_list_indexes.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_list_indexes.sql"),
+    ),
+];
+
+/// The versions of the migrations this binary carries for a backend.
+pub fn versions(backend: Backend) -> Vec<i64> {
+    let files = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    files.iter().map(|(version, _)| *version).collect()
+}
 
 pub(crate) async fn run(db: &Db) -> anyhow::Result<()> {
     let files = match db.backend() {

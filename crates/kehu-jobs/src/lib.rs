@@ -12,11 +12,19 @@ const LEASE_SECONDS: i64 = 300;
 /// How often an idle worker looks for work.
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Jobs every worker schedules once an hour: dropping expired sessions, and keeping the
+/// planner statistics fresh so list pages keep their index plans as tables grow.
+const HOURLY_HOUSEKEEPING: [&str; 2] = ["purge_expired_sessions", "refresh_statistics"];
+
 /// Runs one job; `Err` schedules a retry.
 pub async fn run_job(db: &Db, job: &Job) -> anyhow::Result<()> {
     match job.kind.as_str() {
         "purge_expired_sessions" => {
             kehu_db::auth::purge_expired_sessions(db).await?;
+            Ok(())
+        }
+        "refresh_statistics" => {
+            db.refresh_statistics(false).await?;
             Ok(())
         }
         other => anyhow::bail!("unknown job kind {other:?}"),
@@ -31,15 +39,12 @@ pub async fn run_worker(db: Db, mut stop: watch::Receiver<bool>) {
             return;
         }
         if chrono::Utc::now() >= next_housekeeping {
-            if let Err(error) = jobs::enqueue(
-                &db,
-                "purge_expired_sessions",
-                &serde_json::json!({}),
-                chrono::Utc::now(),
-            )
-            .await
-            {
-                tracing::warn!(%error, "could not schedule housekeeping");
+            for kind in HOURLY_HOUSEKEEPING {
+                if let Err(error) =
+                    jobs::enqueue(&db, kind, &serde_json::json!({}), chrono::Utc::now()).await
+                {
+                    tracing::warn!(%error, kind, "could not schedule housekeeping");
+                }
             }
             next_housekeeping = chrono::Utc::now() + Duration::hours(1);
         }

@@ -1,6 +1,7 @@
 //! Lists with filters, search, keyset pagination and capped counts; single reads.
 
 use super::decode::record_from_row;
+use super::plan::{self, Walk};
 use super::search::search_condition;
 use super::{always_selected, ident, visibility_condition, Record};
 use crate::{timestamp_value, Backend, Db, DbError, DbResult};
@@ -108,21 +109,31 @@ fn deleted_condition(table: &str, deleted: bool) -> SimpleExpr {
     }
 }
 
-/// The WHERE part shared by lists and counts.
+/// The WHERE part shared by lists and counts, written for the chosen [`Walk`].
 fn filtered_select(
     backend: Backend,
     entity: &'static EntityDef,
     visibility: &Visibility,
     query: &ListQuery,
+    walk: Walk,
 ) -> DbResult<SelectStatement> {
     let table = entity.table;
     let mut select = Query::select();
     select
         .from(ident(table))
-        .and_where(deleted_condition(table, query.in_recycle_bin))
-        .cond_where(visibility_condition(table, visibility));
+        .and_where(deleted_condition(table, query.in_recycle_bin));
+    let scope = visibility_condition(table, visibility);
+    if walk == Walk::Planner || plan::scope_is_index_key(visibility) {
+        select.cond_where(scope);
+    } else {
+        select.and_where(plan::not_an_index_key(scope));
+    }
     for filter in &query.filters {
-        select.cond_where(filter_condition(backend, table, filter));
+        let condition = filter_condition(backend, table, filter);
+        match walk {
+            Walk::Planner => select.cond_where(condition),
+            Walk::SortIndex => select.and_where(plan::not_an_index_key(condition)),
+        };
     }
     if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
         select.cond_where(search_condition(backend, entity, text));
@@ -149,33 +160,27 @@ pub async fn list(
     if !fields.iter().any(|f| f.name == query.sort.field.name) {
         fields.push(query.sort.field);
     }
-    let mut select = filtered_select(backend, entity, visibility, query)?;
+    // The page's ids first, from as few columns as possible (the list indexes cover
+    // them), then the shown columns of those rows only.
+    let walk = plan::choose_walk(db, entity, query).await?;
+    let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
+    page_ids.column((ident(table), ident("id")));
+    if let Some(cursor) = &query.cursor {
+        page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
+    }
+    order_rows(&mut page_ids, entity, query.sort);
+    let limit = query.limit.clamp(1, 200);
+    page_ids.limit(limit + 1);
+    let mut select = Query::select();
     select
+        .from(ident(table))
         .columns(fields.iter().map(|f| (ident(table), ident(f.name))))
         .columns([
             (ident(table), ident("custom")),
             (ident(table), ident("deleted_at")),
-        ]);
-    let order = if query.sort.descending {
-        Order::Desc
-    } else {
-        Order::Asc
-    };
-    let sort_column = (ident(table), ident(query.sort.field.name));
-    if let Some(cursor) = &query.cursor {
-        select.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
-    }
-    if query.sort.field.name != "id" {
-        if may_be_null(entity, query.sort.field) {
-            // Empty values last whichever the direction (the backends' defaults differ).
-            select.order_by_with_nulls(sort_column, order.clone(), NullOrdering::Last);
-        } else {
-            select.order_by(sort_column, order.clone());
-        }
-    }
-    select.order_by((ident(table), ident("id")), order);
-    let limit = query.limit.clamp(1, 200);
-    select.limit(limit + 1);
+        ])
+        .and_where(Expr::col((ident(table), ident("id"))).in_subquery(page_ids));
+    order_rows(&mut select, entity, query.sort);
     let mut records = db
         .conn()
         .fetch_all(&select, |row| record_from_row(entity, &fields, row))
@@ -198,6 +203,26 @@ pub async fn list(
     })
 }
 
+/// Orders rows by the list's sort, ties broken by id.
+fn order_rows(select: &mut SelectStatement, entity: &EntityDef, sort: Sort) {
+    let table = entity.table;
+    let order = if sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let sort_column = (ident(table), ident(sort.field.name));
+    if sort.field.name != "id" {
+        if may_be_null(entity, sort.field) {
+            // Empty values last whichever the direction (the backends' defaults differ).
+            select.order_by_with_nulls(sort_column, order.clone(), NullOrdering::Last);
+        } else {
+            select.order_by(sort_column, order.clone());
+        }
+    }
+    select.order_by((ident(table), ident("id")), order);
+}
+
 /// Counts the records of a list, stopping at `cap` so that a count never scans a huge
 /// table; the flag says whether the cap was reached ("10,000+").
 pub async fn count(
@@ -207,7 +232,7 @@ pub async fn count(
     query: &ListQuery,
     cap: u64,
 ) -> DbResult<(u64, bool)> {
-    let mut inner = filtered_select(db.backend(), entity, visibility, query)?;
+    let mut inner = filtered_select(db.backend(), entity, visibility, query, Walk::Planner)?;
     inner.expr(Expr::val(1)).limit(cap + 1);
     let outer = Query::select()
         .expr(Expr::cust("COUNT(*)"))
@@ -311,7 +336,7 @@ pub(crate) fn like(backend: Backend, column: SimpleExpr, pattern: String) -> Sim
     }
 }
 
-fn filter_condition(backend: Backend, table: &str, filter: &Filter) -> Cond {
+pub(crate) fn filter_condition(backend: Backend, table: &str, filter: &Filter) -> Cond {
     match &filter.target {
         FilterTarget::Field(field) => field_condition(backend, table, field, filter),
         FilterTarget::Custom(def) => custom_condition(backend, table, &def.key, def.kind, filter),

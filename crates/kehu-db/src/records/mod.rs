@@ -3,6 +3,7 @@
 
 mod decode;
 mod list;
+mod plan;
 mod search;
 mod write;
 

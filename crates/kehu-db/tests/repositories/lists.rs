@@ -6,8 +6,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use kehu_core::entity::ACCOUNT;
 use kehu_core::filter::parse_filters;
 use kehu_core::permission::Visibility;
+use kehu_core::validation::{Mode, Schema};
 use kehu_core::FieldValue;
-use kehu_db::records::{self, Cursor, ListQuery, Record};
+use kehu_db::records::{self, BulkRow, Cursor, ListQuery, Record};
 use kehu_db::{custom_fields, Db, DbError};
 use serde_json::json;
 use std::cmp::Ordering;
@@ -18,7 +19,8 @@ backend_tests!(
     date_filters_cover_whole_days,
     custom_field_filters,
     counts_are_capped,
-    forged_cursors_are_refused
+    forged_cursors_are_refused,
+    common_and_rare_filter_values_list_in_order_for_every_scope
 );
 
 /// The order a list promises: by the sort column (empty values last, whichever the
@@ -528,4 +530,118 @@ async fn forged_cursors_are_refused(db: Db) {
         .unwrap();
     assert_eq!(second.records.len(), 1);
     assert_eq!(second.records[0].text("name"), Some("c"));
+}
+
+/// Enough customers that a common picklist value is listed by walking the sort order
+/// (SQLite's covering list indexes) and a rare one through its own index: both give every
+/// visible match once, in order, for an admin, a team manager and a sales rep.
+async fn common_and_rare_filter_values_list_in_order_for_every_scope(db: Db) {
+    fixtures::seed(&db).await;
+    let east = fixtures::team(&db, "East", None).await;
+    let west = fixtures::team(&db, "West", None).await;
+    let admin = fixtures::admin(&db).await;
+    let manager = fixtures::user(&db, "east.manager", Some(east), &["sales_manager"]).await;
+    let rep = fixtures::user(&db, "east.rep", Some(east), &["sales_rep"]).await;
+    let other = fixtures::user(&db, "west.rep", Some(west), &["sales_rep"]).await;
+    let owners = [rep.user_id, manager.user_id, other.user_id];
+    let lists = kehu_db::picklists::all(&db).await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    let base = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    // 2,400 customers: every 8th is VIP (300, under the "rare" threshold of 1,000 rows),
+    // the rest 普通; names and creation times out of id order, with repeats.
+    let rows: Vec<BulkRow> = (0..2_400i64)
+        .map(|i| {
+            let input = json!({
+                "name": format!("客户 {:04}", (i * 7_919) % 1_500),
+                "level": if i % 8 == 0 { "VIP" } else { "普通" },
+                "lifecycle_status": if i % 3 == 0 { "lost" } else { "active" },
+            });
+            let changes = schema
+                .from_json(input.as_object().unwrap(), Mode::Create)
+                .expect("valid row");
+            BulkRow {
+                created_at: Some(base + Duration::minutes((i * 37) % 900)),
+                ..BulkRow::from_changes(owners[(i % 3) as usize], changes)
+            }
+        })
+        .collect();
+    records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
+        .await
+        .expect("load");
+    for (who, actor) in [("admin", &admin), ("manager", &manager), ("rep", &rep)] {
+        let visibility = fixtures::reads(actor, &ACCOUNT);
+        let visible = every_record_with(
+            &db,
+            &visibility,
+            &[
+                "name",
+                "level",
+                "lifecycle_status",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        .await;
+        let expected_count = match who {
+            "admin" => 2_400,
+            "manager" => 1_600,
+            _ => 800,
+        };
+        assert_eq!(visible.len(), expected_count, "{who} sees their scope");
+        for filter in [
+            ("level", "普通"),
+            ("level", "VIP"),
+            ("lifecycle_status", "lost"),
+        ] {
+            let matching: Vec<Record> = visible
+                .iter()
+                .filter(|r| r.text(filter.0) == Some(filter.1))
+                .cloned()
+                .collect();
+            assert!(!matching.is_empty());
+            for sort in ["name", "-name", "-created_at", "created_at", "-updated_at"] {
+                let walked: Vec<i64> = fixtures::all_pages(
+                    &db,
+                    &ACCOUNT,
+                    &visibility,
+                    fixtures::query(&ACCOUNT, sort, &[filter], 50),
+                )
+                .await
+                .iter()
+                .map(|r| r.id)
+                .collect();
+                assert_eq!(
+                    walked,
+                    expected_order(&matching, sort),
+                    "{who}, {}={}, sort {sort}",
+                    filter.0,
+                    filter.1
+                );
+            }
+        }
+    }
+}
+
+/// Every record the visibility covers, with the named columns, in id order.
+async fn every_record_with(db: &Db, visibility: &Visibility, columns: &[&str]) -> Vec<Record> {
+    let columns: Vec<_> = columns
+        .iter()
+        .map(|c| ACCOUNT.field(c).expect("a field"))
+        .collect();
+    let mut query = fixtures::query(&ACCOUNT, "id", &[], 200);
+    let mut out = Vec::new();
+    loop {
+        let page = records::list(db, &ACCOUNT, visibility, &query, &columns)
+            .await
+            .expect("page");
+        out.extend(page.records);
+        match page.next_cursor {
+            Some(token) => query.cursor = Some(Cursor::decode(&token).expect("cursor")),
+            None => return out,
+        }
+    }
 }
