@@ -64,6 +64,27 @@ pub struct Event {
     pub changes: Vec<Change>,
     /// Short text.
     pub summary: String,
+    /// Client address.
+    pub source_ip: Option<String>,
+}
+
+/// What an admin looks for in the audit log; empty parts match everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditQuery {
+    /// Who did it.
+    pub actor_id: Option<i64>,
+    /// On which entity (`account`, `session`, …).
+    pub entity: Option<String>,
+    /// On which record (with `entity`).
+    pub record_id: Option<i64>,
+    /// What was done (`updated`, `sign_in_failed`, …).
+    pub action: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// Only events older than this id (the next page).
+    pub before_id: Option<i64>,
 }
 
 /// Appends an event (inside the caller's transaction, so it commits with the change).
@@ -148,6 +169,33 @@ pub async fn record_history(
     read(db, which, None, limit).await
 }
 
+/// Searches the whole audit log, newest first. Only for admins: it is not filtered by
+/// record permissions.
+pub async fn search(db: &Db, query: &AuditQuery, limit: u64) -> DbResult<Vec<Event>> {
+    let backend = db.backend();
+    let column = |name: &str| Expr::col((ident("events"), ident(name)));
+    let mut which = Cond::all();
+    if let Some(actor) = query.actor_id {
+        which = which.add(column("actor_id").eq(actor));
+    }
+    if let Some(entity) = &query.entity {
+        which = which.add(column("entity").eq(entity.clone()));
+    }
+    if let Some(record) = query.record_id {
+        which = which.add(column("record_id").eq(record));
+    }
+    if let Some(action) = &query.action {
+        which = which.add(column("action").eq(action.clone()));
+    }
+    if let Some(from) = query.from {
+        which = which.add(column("at").gte(timestamp_value(backend, from)));
+    }
+    if let Some(until) = query.until {
+        which = which.add(column("at").lt(timestamp_value(backend, until)));
+    }
+    read(db, which, query.before_id, limit).await
+}
+
 async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbResult<Vec<Event>> {
     let mut select = Query::select();
     select
@@ -161,6 +209,7 @@ async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbRes
                 "at",
                 "changes",
                 "summary",
+                "source_ip",
             ]
             .map(|c| (ident("events"), ident(c))),
         )
@@ -192,6 +241,7 @@ async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbRes
                 at: required(row.timestamp("at"), "at")?,
                 changes: serde_json::from_str(&changes).unwrap_or_default(),
                 summary: required(row.text("summary"), "summary")?,
+                source_ip: row.text("source_ip")?,
             })
         })
         .await

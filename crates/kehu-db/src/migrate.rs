@@ -5,8 +5,17 @@ use crate::{Backend, Db};
 use anyhow::Context;
 
 /// (version, SQL) per backend; the two lists must have the same versions.
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (3, include_str!("../migrations/sqlite/0003_permissions.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_permissions.sql"),
+    ),
+];
 
 pub(crate) async fn run(db: &Db) -> anyhow::Result<()> {
     let files = match db.backend() {

@@ -3,7 +3,7 @@
 use crate::conn::required;
 use crate::records::ident;
 use crate::{now, timestamp_value, Db, DbError, DbResult, DynRow};
-use kehu_core::permission::{team_and_descendants, Actor, Grants};
+use kehu_core::permission::{team_and_ancestors, team_and_descendants, Actor, Grants};
 use sea_query::{Expr, Order, Query};
 use serde::Serialize;
 
@@ -392,14 +392,21 @@ pub async fn actor(db: &Db, user: &User) -> DbResult<Actor> {
     for role in &role_grants {
         grants.merge(role);
     }
-    let visible_team_ids = match user.team_id {
-        Some(team) => team_and_descendants(team, &crate::teams::parent_map(db).await?),
-        None => Vec::new(),
+    let teams = crate::teams::list(db).await?;
+    let parents: Vec<(i64, Option<i64>)> = teams.iter().map(|t| (t.id, t.parent_id)).collect();
+    let (visible_team_ids, member_of_team_ids) = match user.team_id {
+        Some(team) => (
+            team_and_descendants(team, &parents),
+            team_and_ancestors(team, &parents),
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     Ok(Actor {
         user_id: user.id,
         team_id: user.team_id,
         visible_team_ids,
+        managed_team_ids: crate::teams::managed_by(&teams, user.id),
+        member_of_team_ids,
         grants,
     })
 }

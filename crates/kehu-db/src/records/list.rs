@@ -130,6 +130,20 @@ fn filtered_select(
     Ok(select)
 }
 
+/// `SELECT id` of every record of a list (no paging), for actions on a whole list.
+pub(crate) fn matching_ids(
+    backend: Backend,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+) -> DbResult<SelectStatement> {
+    let mut select = filtered_select(backend, entity, visibility, query)?;
+    select
+        .column((ident(entity.table), ident("id")))
+        .order_by((ident(entity.table), ident("id")), Order::Asc);
+    Ok(select)
+}
+
 /// Reads one page of a list, selecting only `columns` (plus the columns every read needs).
 pub async fn list(
     db: &Db,

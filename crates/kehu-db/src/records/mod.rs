@@ -7,6 +7,8 @@ mod search;
 mod write;
 
 pub use list::{count, get, list, Cursor, ListQuery, Page};
+pub(crate) use list::{get_in, matching_ids};
+pub(crate) use write::account_of;
 pub use write::{create, restore, soft_delete, update};
 mod bulk;
 pub use bulk::{bulk_insert, BulkRow, POSTGRES_MAX_PARAMS, SQLITE_MAX_PARAMS};
@@ -112,6 +114,22 @@ pub(crate) fn visibility_condition(table: &str, visibility: &Visibility) -> Cond
             .add(Expr::col((ident(table), ident("team_id"))).is_in(team_ids.iter().copied())),
         // An always-false predicate keeps the query shape uniform.
         Visibility::Nothing => Cond::all().add(SimpleExpr::Constant(false.into())),
+        Visibility::WithShares {
+            base,
+            user_id,
+            team_ids,
+            write,
+        } => {
+            let Some(entity) = kehu_core::entity::entity_by_name(table) else {
+                return visibility_condition(table, base);
+            };
+            // `id IN (shared ids)` rather than a correlated EXISTS: with the owner and team
+            // tests it forms an OR of index lookups that both backends can union.
+            let shared = crate::shares::shared_ids(entity.name, *user_id, team_ids, *write);
+            Cond::any()
+                .add(visibility_condition(table, base))
+                .add(Expr::col((ident(table), ident("id"))).in_subquery(shared))
+        }
     }
 }
 

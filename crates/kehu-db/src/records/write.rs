@@ -352,7 +352,7 @@ async fn set_deleted(
 }
 
 /// The customer a record belongs to, for the customer's timeline.
-fn account_of(record: &Record) -> Option<i64> {
+pub(crate) fn account_of(record: &Record) -> Option<i64> {
     match record.entity.name {
         "account" => Some(record.id),
         _ => record.int("account_id"),

@@ -117,7 +117,7 @@ async fn teams_form_a_tree(db: Db) {
     // A team cannot be moved under itself or its own sub-team.
     assert_eq!(
         field_code(
-            teams::update(&db, sales, 1, "销售部", Some(beijing))
+            teams::update(&db, sales, 1, &changes("销售部", Some(beijing)))
                 .await
                 .unwrap_err(),
             "parent_id"
@@ -126,19 +126,19 @@ async fn teams_form_a_tree(db: Db) {
     );
     assert_eq!(
         field_code(
-            teams::update(&db, sales, 1, "销售部", Some(sales))
+            teams::update(&db, sales, 1, &changes("销售部", Some(sales)))
                 .await
                 .unwrap_err(),
             "parent_id"
         ),
         "cycle"
     );
-    let moved = teams::update(&db, beijing, 1, "北京组", Some(sales))
+    let moved = teams::update(&db, beijing, 1, &changes("北京组", Some(sales)))
         .await
         .unwrap();
     assert_eq!((moved.parent_id, moved.version), (Some(sales), 2));
     assert!(matches!(
-        teams::update(&db, beijing, 1, "北京", None).await,
+        teams::update(&db, beijing, 1, &changes("北京", None)).await,
         Err(DbError::StaleVersion { current: 2 })
     ));
     assert!(matches!(
@@ -523,4 +523,12 @@ async fn passwords_and_languages_are_kept(db: Db) {
     );
     users::set_locale(&db, actor.user_id, None).await.unwrap();
     assert_eq!(users::get(&db, actor.user_id).await.unwrap().locale, None);
+}
+
+fn changes(name: &str, parent_id: Option<i64>) -> teams::TeamChanges {
+    teams::TeamChanges {
+        name: name.into(),
+        parent_id,
+        manager_id: None,
+    }
 }

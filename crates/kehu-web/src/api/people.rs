@@ -293,7 +293,8 @@ pub async fn create_team(
     ))
 }
 
-/// `PATCH /api/v1/teams/{id}`: `version`, `name`, `parent_id`.
+/// `PATCH /api/v1/teams/{id}`: `version`, `name`, `parent_id`, `manager_id` (the user who
+/// sees and edits the records of the team and its sub-teams; `null` for none).
 pub async fn update_team(
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
@@ -301,15 +302,21 @@ pub async fn update_team(
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     require(&auth, "team", Action::Edit)?;
-    known_keys(&body, &["version", "name", "parent_id"])?;
+    known_keys(&body, &["version", "name", "parent_id", "manager_id"])?;
     let version = expected_version(&body)?;
     let current = teams::get(&state.db, id).await?;
     let mut errors = FieldErrors::default();
     let name = text_field(&body, "name", &mut errors).unwrap_or(current.name);
     let parent_id = optional_id(&body, "parent_id", &mut errors).unwrap_or(current.parent_id);
+    let manager_id = optional_id(&body, "manager_id", &mut errors).unwrap_or(current.manager_id);
     errors.into_result().map_err(ApiError::from_fields)?;
+    let changes = teams::TeamChanges {
+        name,
+        parent_id,
+        manager_id,
+    };
     Ok(Json(json!(
-        teams::update(&state.db, id, version, &name, parent_id).await?
+        teams::update(&state.db, id, version, &changes).await?
     )))
 }
 

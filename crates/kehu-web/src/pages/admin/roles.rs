@@ -10,7 +10,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use kehu_core::permission::{Action, Grants, Scope, PERMISSION_ENTITIES};
+use kehu_core::permission::{permission_entities, Action, Grants, Scope};
 use kehu_core::FieldErrors;
 use kehu_db::roles::{self, Role};
 use kehu_db::DbError;
@@ -75,8 +75,8 @@ struct RoleFormPage {
 }
 
 fn matrix(t: Tr, grants: &Grants) -> Vec<MatrixRow> {
-    PERMISSION_ENTITIES
-        .iter()
+    permission_entities()
+        .into_iter()
         .map(|entity| MatrixRow {
             label: t.entity(entity),
             cells: Action::ALL
@@ -109,7 +109,7 @@ pub fn grants_from_form(pairs: &[(String, String)]) -> Grants {
         let Some((entity, action)) = key.split_once('.') else {
             continue;
         };
-        if !PERMISSION_ENTITIES.contains(&entity) {
+        if !permission_entities().contains(&entity) {
             continue;
         }
         if let (Ok(action), Ok(scope)) = (Action::from_str(action), Scope::from_str(value)) {
