@@ -65,6 +65,10 @@ pub async fn transfer(
     let backend = db.backend();
     let mut tx = db.begin().await?;
     let selection = select(&mut tx.conn(), actor, request).await?;
+    if selection.iter().all(|(_, _, ids)| ids.is_empty()) {
+        // Nothing the actor may move: no change, and no audit entry claiming one.
+        return Ok(counts(&selection));
+    }
     let to_team = active_user_team(&mut tx.conn(), request.to_user_id, "to_user_id").await?;
     let at = now();
     for (entity, table, ids) in &selection {
