@@ -787,6 +787,7 @@ async fn admin_pages_exist_only_for_administrators(db: Db) {
         "/admin/roles",
         "/admin/picklists",
         "/admin/custom-fields",
+        "/admin/audit",
     ] {
         assert_eq!(
             w.get(&rep, uri).await.status,
@@ -895,7 +896,49 @@ async fn admin_pages_exist_only_for_administrators(db: Db) {
     );
 }
 
+/// The audit log page shows sign-ins and failed sign-ins with the address, in both
+/// languages, and searches by action; what it shows is escaped.
+async fn the_audit_log_page_finds_failed_sign_ins(db: Db) {
+    let w = world(db).await;
+    let failed = w
+        .post(
+            &Browser::default(),
+            "/login",
+            &[
+                ("username", "<b>mallory</b>"),
+                ("password", "wrong"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_ne!(failed.status, StatusCode::SEE_OTHER);
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let page = w.get(&admin, "/admin/audit?action=sign_in_failed").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("审计日志"));
+    assert!(page.body.contains("mallory"), "{}", page.body);
+    assert!(!page.body.contains("<b>mallory"));
+    assert!(
+        !page.body.contains("<td>老板</td>"),
+        "only failed sign-ins are listed"
+    );
+    let english = Browser {
+        language: "en".into(),
+        ..admin.clone()
+    };
+    let page = w.get(&english, "/admin/audit?action=signed_in").await;
+    assert!(page.body.contains("Audit log"));
+    assert!(
+        page.body.contains("<td>老板</td>"),
+        "the admin's own sign-in"
+    );
+    let bad = w.get(&english, "/admin/audit?record_id=abc").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("Check the search"));
+}
+
 backend_tests!(
+    the_audit_log_page_finds_failed_sign_ins,
     signing_in_sets_an_http_only_session_cookie,
     a_wrong_password_shows_an_error_and_sets_no_cookie,
     pages_need_a_session_and_sign_out_ends_it,

@@ -1,6 +1,7 @@
 //! `/admin/...`: users, teams, roles, picklists and custom fields. Each area needs its
 //! administration grant; to anyone else the pages do not exist (404).
 
+pub mod audit;
 pub mod custom_fields;
 pub mod picklists;
 pub mod roles;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/roles/{id}",
             get(roles::edit_form).post(roles::update),
         )
+        .route("/admin/audit", get(audit::search))
         .route("/admin/picklists", get(picklists::list))
         .route("/admin/picklists/{list}/add", post(picklists::add))
         .route("/admin/picklists/{list}/remove", post(picklists::remove))
