@@ -8,7 +8,7 @@ mod common;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::{middleware, Router};
-use common::fixtures;
+use common::{fixtures, sql};
 use kehu_core::entity::ACCOUNT;
 use kehu_core::permission::Actor;
 use kehu_db::users::{self, NewUser};
@@ -937,7 +937,63 @@ async fn the_audit_log_page_finds_failed_sign_ins(db: Db) {
     assert!(bad.body.contains("Check the search"));
 }
 
+/// The owner shares a customer from its page; the colleague then finds it in the list and
+/// sees who it is shared with, but may not share it on; revoking hides it again.
+async fn sharing_from_the_customer_page(db: Db) {
+    let w = world(db).await;
+    let theirs = fixtures::account(&w.db, &w.rep_b, json!({"name": "广州共享客户"})).await;
+    let owner = w.sign_in("li", "zh-CN").await;
+    let page = w.get(&owner, &format!("/accounts/{}", theirs.id)).await;
+    assert!(page.body.contains("尚未共享给任何人"), "{}", page.body);
+    let target = format!("user:{}", w.rep_a.user_id);
+    let shared = w
+        .post(
+            &owner,
+            &format!("/accounts/{}/shares", theirs.id),
+            &[("target", target.as_str()), ("access", "read")],
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER);
+    let page = w.get(&owner, shared.location()).await;
+    assert!(page.body.contains("已共享"));
+    assert!(page.body.contains("王芳"));
+    assert!(page.body.contains("取消共享"));
+
+    let colleague = w.sign_in("wang", "en").await;
+    let list = w.get(&colleague, "/accounts").await;
+    assert!(list.body.contains("广州共享客户"));
+    let page = w.get(&colleague, &format!("/accounts/{}", theirs.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Shared with") && page.body.contains("View"));
+    assert!(
+        !page.body.contains("Stop sharing"),
+        "only the owner revokes"
+    );
+    assert!(!page.body.contains("name=\"target\""), "nor shares on");
+    let refused = w
+        .post(
+            &colleague,
+            &format!("/accounts/{}/shares", theirs.id),
+            &[("target", "user:1"), ("access", "write")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let share_id = sql::scalar(&w.db, "SELECT id FROM record_shares").await;
+    let revoked = w
+        .post(
+            &owner,
+            &format!("/accounts/{}/shares/{share_id}/revoke", theirs.id),
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let page = w.get(&colleague, &format!("/accounts/{}", theirs.id)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
 backend_tests!(
+    sharing_from_the_customer_page,
     the_audit_log_page_finds_failed_sign_ins,
     signing_in_sets_an_http_only_session_cookie,
     a_wrong_password_shows_an_error_and_sets_no_cookie,

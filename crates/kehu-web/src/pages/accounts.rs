@@ -54,6 +54,7 @@ struct AccountPage {
     more_link: Option<String>,
     edit_link: Option<String>,
     delete_action: Option<String>,
+    sharing: super::sharing::SharingPanel,
     new_contact_link: Option<String>,
     notice: Option<String>,
 }
@@ -225,6 +226,7 @@ pub async fn show(
         new_contact_link: (actor.visibility(CONTACT.name, Action::Create) != Visibility::Nothing)
             .then(|| format!("/contacts/new?account_id={id}")),
         notice: Notice::from_params(t, &params),
+        sharing: super::sharing::sharing_panel(&ctx, &state, &ACCOUNT, &account).await?,
         name,
     };
     Ok(render(&page))

@@ -44,6 +44,7 @@ struct ContactPage {
     more_link: Option<String>,
     edit_link: Option<String>,
     delete_action: Option<String>,
+    sharing: super::sharing::SharingPanel,
     notice: Option<String>,
 }
 
@@ -132,6 +133,7 @@ pub async fn show(
         edit_link: may(Action::Edit).then(|| format!("/contacts/{id}/edit")),
         delete_action: may(Action::Delete).then(|| format!("/contacts/{id}/delete")),
         notice: Notice::from_params(t, &params),
+        sharing: super::sharing::sharing_panel(&ctx, &state, &CONTACT, &contact).await?,
         name,
     };
     Ok(render(&page))
