@@ -992,7 +992,81 @@ async fn sharing_from_the_customer_page(db: Db) {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
 
+/// Deactivating a rep leads to the transfer page, which previews the counts and then
+/// moves the customers with their contacts to a colleague.
+async fn deactivating_a_rep_leads_to_transferring_their_customers(db: Db) {
+    let w = world(db).await;
+    let customer = fixtures::account(&w.db, &w.rep_a, json!({"name": "离职客户甲"})).await;
+    fixtures::contact(&w.db, &w.rep_a, customer.id, json!({"name": "联系人乙"})).await;
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let rep_a = users::get(&w.db, w.rep_a.user_id).await.unwrap();
+    let deactivated = w
+        .post(
+            &admin,
+            &format!("/admin/users/{}/active", rep_a.id),
+            &[("active", "false"), ("version", &rep_a.version.to_string())],
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::SEE_OTHER);
+    assert!(deactivated
+        .location()
+        .starts_with("/admin/transfer?from_user_id="));
+    let page = w.get(&admin, deactivated.location()).await;
+    assert!(page.body.contains("客户转移") && page.body.contains("用户已停用"));
+
+    let preview_uri = format!(
+        "/admin/transfer?from_user_id={}&to_user_id={}&level=",
+        w.rep_a.user_id, w.rep_b.user_id
+    );
+    let preview = w.get(&admin, &preview_uri).await;
+    assert!(
+        preview.body.contains("将转移 1 个客户和 1 个联系人"),
+        "{}",
+        preview.body
+    );
+    let moved_before = records::get(
+        &w.db,
+        &ACCOUNT,
+        &kehu_core::permission::Visibility::Everything,
+        customer.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        moved_before.owner_id, w.rep_a.user_id,
+        "a preview moves nothing"
+    );
+    let from = w.rep_a.user_id.to_string();
+    let to = w.rep_b.user_id.to_string();
+    let done = w
+        .post(
+            &admin,
+            "/admin/transfer",
+            &[("from_user_id", &from), ("to_user_id", &to), ("level", "")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let moved = records::get(
+        &w.db,
+        &ACCOUNT,
+        &kehu_core::permission::Visibility::Everything,
+        customer.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.owner_id, w.rep_b.user_id);
+    let rep_b = w.sign_in("li", "en").await;
+    let list = w.get(&rep_b, "/contacts").await;
+    assert!(list.body.contains("联系人乙"));
+    // Only administrators have the page.
+    assert_eq!(
+        w.get(&rep_b, "/admin/transfer").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 backend_tests!(
+    deactivating_a_rep_leads_to_transferring_their_customers,
     sharing_from_the_customer_page,
     the_audit_log_page_finds_failed_sign_ins,
     signing_in_sets_an_http_only_session_cookie,

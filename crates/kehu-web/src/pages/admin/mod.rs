@@ -6,6 +6,7 @@ pub mod custom_fields;
 pub mod picklists;
 pub mod roles;
 pub mod teams;
+pub mod transfer;
 pub mod users;
 
 use super::ctx::{Ctx, ADMIN_AREAS};
@@ -83,6 +84,10 @@ pub fn routes() -> Router<AppState> {
             get(roles::edit_form).post(roles::update),
         )
         .route("/admin/audit", get(audit::search))
+        .route(
+            "/admin/transfer",
+            get(transfer::form).post(transfer::confirm),
+        )
         .route("/admin/picklists", get(picklists::list))
         .route("/admin/picklists/{list}/add", post(picklists::add))
         .route("/admin/picklists/{list}/remove", post(picklists::remove))

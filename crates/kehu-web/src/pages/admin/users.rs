@@ -372,11 +372,11 @@ pub async fn set_active(
     )
     .await
     {
-        Ok(_) => Ok(see_other(if active {
-            "/admin/users?notice=user_activated"
-        } else {
-            "/admin/users?notice=user_deactivated"
-        })),
+        Ok(_) if active => Ok(see_other("/admin/users?notice=user_activated")),
+        // Deactivated: next, where do their customers go?
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/transfer?from_user_id={id}&notice=user_deactivated"
+        ))),
         Err(DbError::StaleVersion { .. }) => Ok(see_other("/admin/users?notice=stale")),
         Err(other) => Err(ctx.fail(other)),
     }
