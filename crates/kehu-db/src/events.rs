@@ -43,6 +43,25 @@ pub struct NewEvent {
     pub source_ip: Option<String>,
 }
 
+/// Who makes an administrative change, for its audit entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The acting user (none for the command line or the system).
+    pub actor_id: Option<i64>,
+    /// Their address.
+    pub source_ip: Option<String>,
+}
+
+impl Origin {
+    /// A change made by a signed-in user.
+    pub fn user(actor_id: i64, source_ip: Option<String>) -> Origin {
+        Origin {
+            actor_id: Some(actor_id),
+            source_ip,
+        }
+    }
+}
+
 /// An event as read back, with the actor's display name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {

@@ -1013,6 +1013,11 @@ async fn deactivating_a_rep_leads_to_transferring_their_customers(db: Db) {
         .starts_with("/admin/transfer?from_user_id="));
     let page = w.get(&admin, deactivated.location()).await;
     assert!(page.body.contains("客户转移") && page.body.contains("用户已停用"));
+    let audit = w
+        .get(&admin, "/admin/audit?entity=user&action=deactivated")
+        .await;
+    assert!(audit.body.contains("<td>老板</td>"), "{}", audit.body);
+    assert!(audit.body.contains("active: true → false"));
 
     let preview_uri = format!(
         "/admin/transfer?from_user_id={}&to_user_id={}&level=",

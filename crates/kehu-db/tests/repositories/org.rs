@@ -60,10 +60,22 @@ async fn default_roles_are_created_once(db: Db) {
     let rep = roles.iter().find(|r| r.name == "sales_rep").unwrap();
     let mut grants = rep.grants.clone();
     grants.set("account", Action::Read, Scope::Team);
-    let edited = roles::update_grants(&db, rep.id, 1, &grants).await.unwrap();
+    let edited = roles::update_grants(&db, &kehu_db::events::Origin::default(), rep.id, 1, &grants)
+        .await
+        .unwrap();
     assert_eq!(edited.version, 2);
+    // The change is in the audit log, as "account.read: own → team".
+    let logged = kehu_db::events::record_history(&db, "role", rep.id, 5)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].changes[0].field, "account.read");
+    assert_eq!(
+        (&logged[0].changes[0].old, &logged[0].changes[0].new),
+        (&serde_json::json!("own"), &serde_json::json!("team"))
+    );
     assert!(matches!(
-        roles::update_grants(&db, rep.id, 1, &grants).await,
+        roles::update_grants(&db, &kehu_db::events::Origin::default(), rep.id, 1, &grants).await,
         Err(DbError::StaleVersion { current: 2 })
     ));
     roles::ensure_defaults(&db).await.unwrap();
@@ -212,6 +224,7 @@ async fn users_have_roles(db: Db) {
     // Roles are replaced; a stale edit changes nothing.
     let changed = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         user.version,
         UserChanges {
@@ -232,6 +245,7 @@ async fn users_have_roles(db: Db) {
     );
     let stale = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         1,
         UserChanges {
@@ -435,6 +449,7 @@ async fn unknown_teams_and_taken_role_names_are_field_errors(db: Db) {
     .unwrap();
     let moved = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         1,
         UserChanges {
@@ -447,6 +462,7 @@ async fn unknown_teams_and_taken_role_names_are_field_errors(db: Db) {
     assert_eq!(users::get(&db, user.id).await.unwrap().team_id, Some(team));
     let left = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         1,
         UserChanges {

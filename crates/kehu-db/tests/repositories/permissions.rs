@@ -371,6 +371,7 @@ async fn team_scopes_follow_people(db: Db) {
     let rep = users::get(&db, o.rep_a.user_id).await.unwrap();
     users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         rep.id,
         rep.version,
         UserChanges {

@@ -30,6 +30,7 @@ async fn a_leaving_reps_customers_go_to_a_colleague_with_their_contacts(db: Db) 
     let user = users::get(&db, o.rep_a.user_id).await.unwrap();
     users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         user.version,
         UserChanges {

@@ -2,6 +2,7 @@
 //! changing them needs the admin grants on `user` / `team`.
 
 use super::json::{expected_version, JsonObject};
+use super::records::ClientIp;
 use crate::auth::password::{check_new_password, hash_password};
 use crate::auth::ApiAuth;
 use crate::error::ApiError;
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use kehu_core::permission::{Action, Scope};
 use kehu_core::FieldErrors;
+use kehu_db::events::Origin;
 use kehu_db::users::{NewUser, UserChanges};
 use kehu_db::{teams, users};
 use serde_json::{json, Map, Value};
@@ -180,6 +182,7 @@ pub async fn create_user(
 pub async fn update_user(
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
+    ip: ClientIp,
     Path(id): Path<i64>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
@@ -224,7 +227,14 @@ pub async fn update_user(
         return Err(ApiError::invalid(fields));
     }
     Ok(Json(json!(
-        users::update(&state.db, id, version, changes).await?
+        users::update(
+            &state.db,
+            &Origin::user(auth.user.id, ip.0.clone()),
+            id,
+            version,
+            changes
+        )
+        .await?
     )))
 }
 
@@ -232,6 +242,7 @@ pub async fn update_user(
 pub async fn deactivate_user(
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
+    ip: ClientIp,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     require(&auth, "user", Action::Delete)?;
@@ -245,6 +256,7 @@ pub async fn deactivate_user(
     let user = users::get(&state.db, id).await?;
     users::update(
         &state.db,
+        &Origin::user(auth.user.id, ip.0.clone()),
         id,
         user.version,
         UserChanges {

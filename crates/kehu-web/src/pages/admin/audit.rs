@@ -29,10 +29,12 @@ const ACTIONS: &[&str] = &[
     "records_transferred",
     "signed_in",
     "sign_in_failed",
+    "activated",
+    "deactivated",
 ];
 
 /// Entities the search form offers.
-const ENTITIES: &[&str] = &["account", "contact", "user", "session"];
+const ENTITIES: &[&str] = &["account", "contact", "user", "role", "session"];
 
 /// One entry as the table shows it.
 pub struct AuditRow {

@@ -2,6 +2,7 @@
 //! (all / team / own / none) per cell, saved with its version.
 
 use super::{require, tabs, Tab};
+use crate::api::records::ClientIp;
 use crate::i18n::Tr;
 use crate::pages::ctx::{Ctx, Layout};
 use crate::pages::render::{render, render_status, see_other, OrPage, PageError, PageResult};
@@ -12,6 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use kehu_core::permission::{permission_entities, Action, Grants, Scope};
 use kehu_core::FieldErrors;
+use kehu_db::events::Origin;
 use kehu_db::roles::{self, Role};
 use kehu_db::DbError;
 use std::collections::HashMap;
@@ -247,6 +249,7 @@ pub async fn edit_form(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i
 pub async fn update(
     ctx: Ctx,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -258,7 +261,8 @@ pub async fn update(
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     let grants = grants_from_form(&pairs);
-    match roles::update_grants(&state.db, id, version, &grants).await {
+    let origin = Origin::user(ctx.auth.user.id, ip);
+    match roles::update_grants(&state.db, &origin, id, version, &grants).await {
         Ok(_) => Ok(see_other("/admin/roles?notice=role_saved")),
         Err(DbError::StaleVersion { current }) => Ok(render_status(
             StatusCode::CONFLICT,
