@@ -970,6 +970,8 @@ async fn sharing_from_the_customer_page(db: Db) {
         "only the owner revokes"
     );
     assert!(!page.body.contains("name=\"target\""), "nor shares on");
+    let edit_link = format!("href=\"/accounts/{}/edit\"", theirs.id);
+    assert!(!page.body.contains(&edit_link), "a read-only share");
     let refused = w
         .post(
             &colleague,
@@ -978,6 +980,20 @@ async fn sharing_from_the_customer_page(db: Db) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // Upgraded to view-and-edit, the colleague gets the edit button and form.
+    w.post(
+        &owner,
+        &format!("/accounts/{}/shares", theirs.id),
+        &[("target", target.as_str()), ("access", "write")],
+    )
+    .await;
+    let page = w.get(&colleague, &format!("/accounts/{}", theirs.id)).await;
+    assert!(page.body.contains(&edit_link));
+    let form = w
+        .get(&colleague, &format!("/accounts/{}/edit", theirs.id))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
 
     let share_id = sql::scalar(&w.db, "SELECT id FROM record_shares").await;
     let revoked = w

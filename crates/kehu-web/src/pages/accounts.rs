@@ -221,7 +221,9 @@ pub async fn show(
         contacts: contact_tree(t, &contacts),
         timeline,
         more_link,
-        edit_link: may(Action::Edit).then(|| format!("/accounts/{id}/edit")),
+        edit_link: super::sharing::may_edit(&ctx, &state, &ACCOUNT, &account)
+            .await?
+            .then(|| format!("/accounts/{id}/edit")),
         delete_action: may(Action::Delete).then(|| format!("/accounts/{id}/delete")),
         new_contact_link: (actor.visibility(CONTACT.name, Action::Create) != Visibility::Nothing)
             .then(|| format!("/contacts/new?account_id={id}")),

@@ -10,6 +10,7 @@ use axum::extract::{Form, Path, State};
 use axum::routing::post;
 use axum::Router;
 use kehu_core::entity::{EntityDef, ACCOUNT, CONTACT};
+use kehu_core::permission::Action;
 use kehu_db::records::Record;
 use kehu_db::shares::{self, ShareAccess, ShareTarget};
 use kehu_db::{teams, users, DbError};
@@ -89,6 +90,28 @@ pub async fn sharing_panel(
         add_action: may_share.then(|| format!("/{}/{}/shares", entity.table, record.id)),
         targets,
     })
+}
+
+/// Whether the user may edit the record, counting read-write shares (which
+/// [`kehu_core::permission::Actor::may`] cannot see: they live in the database).
+pub async fn may_edit(
+    ctx: &Ctx,
+    state: &AppState,
+    entity: &'static EntityDef,
+    record: &Record,
+) -> Result<bool, PageError> {
+    let edit = ctx.actor().visibility(entity.name, Action::Edit);
+    if edit
+        .without_shares()
+        .covers(record.owner_id, record.team_id)
+    {
+        return Ok(true);
+    }
+    match kehu_db::records::get(&state.db, entity, &edit, record.id).await {
+        Ok(_) => Ok(true),
+        Err(DbError::NotFound) => Ok(false),
+        Err(other) => Err(ctx.fail(other)),
+    }
 }
 
 /// The share form.
