@@ -1086,7 +1086,42 @@ async fn deactivating_a_rep_leads_to_transferring_their_customers(db: Db) {
     );
 }
 
+/// An admin names a team's manager on the team form; the tree shows it and the manager
+/// then finds that team's customers without any admin rights.
+async fn a_manager_named_on_the_team_form_sees_the_teams_customers(db: Db) {
+    let w = world(db).await;
+    fixtures::account(&w.db, &w.rep_b, json!({"name": "华南经理可见客户"})).await;
+    let manager = w.sign_in("wang", "zh-CN").await;
+    let list = w.get(&manager, "/accounts").await;
+    assert!(!list.body.contains("华南经理可见客户"));
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let south = teams::by_name(&w.db, "华南销售组").await.unwrap().unwrap();
+    let manager_id = w.rep_a.user_id.to_string();
+    let saved = w
+        .post(
+            &admin,
+            &format!("/admin/teams/{}", south.id),
+            &[
+                ("name", "华南销售组"),
+                ("parent_id", ""),
+                ("manager_id", &manager_id),
+                ("version", &south.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let tree = w.get(&admin, "/admin/teams").await;
+    assert!(tree.body.contains("经理：王芳"), "{}", tree.body);
+    let list = w.get(&manager, "/accounts").await;
+    assert!(list.body.contains("华南经理可见客户"));
+    assert_eq!(
+        w.get(&manager, "/admin/teams").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 backend_tests!(
+    a_manager_named_on_the_team_form_sees_the_teams_customers,
     deactivating_a_rep_leads_to_transferring_their_customers,
     sharing_from_the_customer_page,
     the_audit_log_page_finds_failed_sign_ins,

@@ -26,6 +26,8 @@ pub struct TeamRow {
     pub depth: usize,
     /// "3 members".
     pub members: String,
+    /// "Manager: 王芳", when the team has one.
+    pub manager: Option<String>,
 }
 
 #[derive(Template)]
@@ -133,6 +135,10 @@ async fn list_page(
             edit_link: format!("/admin/teams/{}", team.id),
             name: team.name.clone(),
             depth: depth.min(5),
+            manager: team
+                .manager_id
+                .and_then(|id| users.iter().find(|u| u.id == id))
+                .map(|u| t.fmt("admin.managed_by", &[("name", &u.display_name)])),
             members: t.fmt(
                 "admin.members",
                 &[(
