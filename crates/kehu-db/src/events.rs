@@ -156,7 +156,11 @@ pub async fn account_timeline(
         .column((ident("contacts"), ident("id")))
         .from(ident("contacts"))
         .and_where(Expr::col((ident("contacts"), ident("account_id"))).eq(account_id))
-        .cond_where(visibility_condition("contacts", contact_visibility))
+        .cond_where(visibility_condition(
+            db.backend(),
+            "contacts",
+            contact_visibility,
+        ))
         .to_owned();
     let which = Cond::any()
         .add(

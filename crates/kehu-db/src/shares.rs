@@ -12,7 +12,7 @@ use crate::{now, timestamp_value, Conn, Db, DbError, DbResult};
 use chrono::{DateTime, Utc};
 use kehu_core::entity::EntityDef;
 use kehu_core::permission::{Action, Actor};
-use sea_query::{Cond, Expr, Order, Query, SelectStatement};
+use sea_query::{Expr, Order, Query, SelectStatement, SimpleExpr, UnionType};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -75,26 +75,36 @@ pub struct Share {
 
 /// `SELECT record_id FROM record_shares …`: ids of an entity's records shared with a user
 /// directly or through one of `team_ids`; with `write`, read-write shares only.
+///
+/// Written as a `UNION ALL` of the user's and the teams' shares rather than one `OR`, so
+/// that each half is a lookup in its own index (`record_shares_user`, `record_shares_team`)
+/// on both backends.
 pub(crate) fn shared_ids(
     entity: &str,
     user_id: i64,
     team_ids: &[i64],
     write: bool,
 ) -> SelectStatement {
-    let mut whom = Cond::any().add(Expr::col(ident("user_id")).eq(user_id));
+    let part = |whom: SimpleExpr| {
+        let mut select = Query::select();
+        select
+            .column(ident("record_id"))
+            .from(ident("record_shares"))
+            .and_where(Expr::col(ident("entity")).eq(entity))
+            .and_where(whom);
+        if write {
+            select.and_where(Expr::col(ident("access")).eq(ShareAccess::Write.as_str()));
+        }
+        select
+    };
+    let mut shared = part(Expr::col(ident("user_id")).eq(user_id));
     if !team_ids.is_empty() {
-        whom = whom.add(Expr::col(ident("team_id")).is_in(team_ids.iter().copied()));
+        shared.union(
+            UnionType::All,
+            part(Expr::col(ident("team_id")).is_in(team_ids.iter().copied())),
+        );
     }
-    let mut select = Query::select();
-    select
-        .column(ident("record_id"))
-        .from(ident("record_shares"))
-        .and_where(Expr::col(ident("entity")).eq(entity))
-        .cond_where(whom);
-    if write {
-        select.and_where(Expr::col(ident("access")).eq(ShareAccess::Write.as_str()));
-    }
-    select
+    shared
 }
 
 /// The shares of a record the actor may read, oldest first.

@@ -202,6 +202,7 @@ async fn select(
                 )
                 .and_where(Expr::col((ident(entity.table), ident("deleted_at"))).is_null())
                 .cond_where(crate::records::visibility_condition(
+                    backend,
                     entity.table,
                     &visibility,
                 ))

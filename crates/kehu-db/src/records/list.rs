@@ -92,7 +92,11 @@ pub(crate) async fn get_in(
             (ident(entity.table), ident("deleted_at")),
         ])
         .and_where(Expr::col((ident(entity.table), ident("id"))).eq(id))
-        .cond_where(visibility_condition(entity.table, visibility))
+        .cond_where(visibility_condition(
+            conn.backend(),
+            entity.table,
+            visibility,
+        ))
         .and_where(deleted_condition(entity.table, deleted));
     conn.fetch_optional(&select, |row| record_from_row(entity, &fields, row))
         .await?
@@ -120,7 +124,7 @@ fn filtered_select(
     select
         .from(ident(table))
         .and_where(deleted_condition(table, query.in_recycle_bin))
-        .cond_where(visibility_condition(table, visibility));
+        .cond_where(visibility_condition(backend, table, visibility));
     for filter in &query.filters {
         select.cond_where(filter_condition(backend, table, filter));
     }
