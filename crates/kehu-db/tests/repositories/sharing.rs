@@ -137,6 +137,19 @@ async fn a_shared_record_appears_everywhere_and_goes_when_revoked(db: Db) {
     )
     .await
     .expect("a read-write share allows edits");
+    // But not giving the record away: that is the assign action, which shares never grant.
+    let before = sql::row_snapshot(&db, "accounts", theirs.id).await;
+    let taken = try_update(
+        &db,
+        &ACCOUNT,
+        &o.rep_a,
+        theirs.id,
+        2,
+        json!({"owner_id": o.rep_a.user_id}),
+    )
+    .await;
+    assert!(matches!(taken, Err(DbError::Invalid(_))), "{taken:?}");
+    assert_eq!(sql::row_snapshot(&db, "accounts", theirs.id).await, before);
     let listed = shares::list(&db, &ACCOUNT, &o.rep_a, theirs.id)
         .await
         .unwrap();
