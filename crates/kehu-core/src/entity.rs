@@ -242,6 +242,10 @@ pub static CONTACT: EntityDef = EntityDef {
 /// The entities that have records, custom fields and permissions.
 pub static ENTITIES: &[&EntityDef] = &[&ACCOUNT, &CONTACT];
 
+/// Entities whose records go with their customer when the customer's owner hands the
+/// customer over (transfer of ownership); each has an `account_id` field.
+pub static FOLLOW_THEIR_ACCOUNT: &[&EntityDef] = &[&CONTACT];
+
 /// Finds an entity by its singular name (`account`) or table name (`accounts`).
 pub fn entity_by_name(name: &str) -> Option<&'static EntityDef> {
     ENTITIES

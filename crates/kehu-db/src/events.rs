@@ -43,6 +43,25 @@ pub struct NewEvent {
     pub source_ip: Option<String>,
 }
 
+/// Who makes an administrative change, for its audit entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The acting user (none for the command line or the system).
+    pub actor_id: Option<i64>,
+    /// Their address.
+    pub source_ip: Option<String>,
+}
+
+impl Origin {
+    /// A change made by a signed-in user.
+    pub fn user(actor_id: i64, source_ip: Option<String>) -> Origin {
+        Origin {
+            actor_id: Some(actor_id),
+            source_ip,
+        }
+    }
+}
+
 /// An event as read back, with the actor's display name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
@@ -64,6 +83,27 @@ pub struct Event {
     pub changes: Vec<Change>,
     /// Short text.
     pub summary: String,
+    /// Client address.
+    pub source_ip: Option<String>,
+}
+
+/// What an admin looks for in the audit log; empty parts match everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditQuery {
+    /// Who did it.
+    pub actor_id: Option<i64>,
+    /// On which entity (`account`, `session`, …).
+    pub entity: Option<String>,
+    /// On which record (with `entity`).
+    pub record_id: Option<i64>,
+    /// What was done (`updated`, `sign_in_failed`, …).
+    pub action: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// Only events older than this id (the next page).
+    pub before_id: Option<i64>,
 }
 
 /// Appends an event (inside the caller's transaction, so it commits with the change).
@@ -116,7 +156,11 @@ pub async fn account_timeline(
         .column((ident("contacts"), ident("id")))
         .from(ident("contacts"))
         .and_where(Expr::col((ident("contacts"), ident("account_id"))).eq(account_id))
-        .cond_where(visibility_condition("contacts", contact_visibility))
+        .cond_where(visibility_condition(
+            db.backend(),
+            "contacts",
+            contact_visibility,
+        ))
         .to_owned();
     let which = Cond::any()
         .add(
@@ -148,6 +192,33 @@ pub async fn record_history(
     read(db, which, None, limit).await
 }
 
+/// Searches the whole audit log, newest first. Only for admins: it is not filtered by
+/// record permissions.
+pub async fn search(db: &Db, query: &AuditQuery, limit: u64) -> DbResult<Vec<Event>> {
+    let backend = db.backend();
+    let column = |name: &str| Expr::col((ident("events"), ident(name)));
+    let mut which = Cond::all();
+    if let Some(actor) = query.actor_id {
+        which = which.add(column("actor_id").eq(actor));
+    }
+    if let Some(entity) = &query.entity {
+        which = which.add(column("entity").eq(entity.clone()));
+    }
+    if let Some(record) = query.record_id {
+        which = which.add(column("record_id").eq(record));
+    }
+    if let Some(action) = &query.action {
+        which = which.add(column("action").eq(action.clone()));
+    }
+    if let Some(from) = query.from {
+        which = which.add(column("at").gte(timestamp_value(backend, from)));
+    }
+    if let Some(until) = query.until {
+        which = which.add(column("at").lt(timestamp_value(backend, until)));
+    }
+    read(db, which, query.before_id, limit).await
+}
+
 async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbResult<Vec<Event>> {
     let mut select = Query::select();
     select
@@ -161,6 +232,7 @@ async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbRes
                 "at",
                 "changes",
                 "summary",
+                "source_ip",
             ]
             .map(|c| (ident("events"), ident(c))),
         )
@@ -192,6 +264,7 @@ async fn read(db: &Db, which: Cond, before_id: Option<i64>, limit: u64) -> DbRes
                 at: required(row.timestamp("at"), "at")?,
                 changes: serde_json::from_str(&changes).unwrap_or_default(),
                 summary: required(row.text("summary"), "summary")?,
+                source_ip: row.text("source_ip")?,
             })
         })
         .await

@@ -16,7 +16,9 @@ pub mod picklists;
 pub mod records;
 pub mod roles;
 pub mod saved_filters;
+pub mod shares;
 pub mod teams;
+pub mod transfer;
 pub mod users;
 
 pub use conn::{Conn, DynRow};
@@ -53,6 +55,10 @@ pub enum DbError {
     /// The record does not exist or the caller may not see it (the two are not told apart).
     #[error("not found")]
     NotFound,
+    /// The caller may see the record but not do this to it (only where seeing it is
+    /// already allowed, so the refusal confirms nothing).
+    #[error("forbidden")]
+    Forbidden,
     /// The record was changed by someone else since the caller read it.
     #[error("the record was changed by someone else (now at version {current})")]
     StaleVersion {

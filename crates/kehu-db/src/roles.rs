@@ -3,7 +3,7 @@
 use crate::conn::required;
 use crate::records::ident;
 use crate::{now, timestamp_value, Backend, Db, DbError, DbResult};
-use kehu_core::permission::{default_roles, Grants};
+use kehu_core::permission::{default_roles, Action, Grants};
 use sea_query::{Expr, Order, Query, Value};
 use serde::Serialize;
 
@@ -26,6 +26,24 @@ fn grants_value(backend: Backend, grants: &Grants) -> Value {
         Backend::Postgres => Value::Json(Some(Box::new(json))),
         Backend::Sqlite => json.to_string().into(),
     }
+}
+
+/// The grants that differ, as `entity.action: old → new` changes.
+fn grant_changes(before: &Grants, after: &Grants) -> Vec<crate::events::Change> {
+    let mut changes = Vec::new();
+    for entity in kehu_core::permission::permission_entities() {
+        for action in Action::ALL {
+            let (old, new) = (before.scope(entity, action), after.scope(entity, action));
+            if old != new {
+                changes.push(crate::events::Change {
+                    field: format!("{entity}.{}", action.as_str()),
+                    old: old.as_str().into(),
+                    new: new.as_str().into(),
+                });
+            }
+        }
+    }
+    changes
 }
 
 /// Every role, by name.
@@ -95,10 +113,16 @@ pub async fn create(db: &Db, name: &str, grants: &Grants) -> DbResult<Role> {
 /// Replaces a role's grants if the version still matches.
 pub async fn update_grants(
     db: &Db,
+    origin: &crate::events::Origin,
     id: i64,
     expected_version: i64,
     grants: &Grants,
 ) -> DbResult<Role> {
+    let before = list(db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(DbError::NotFound)?;
     let update = Query::update()
         .table(ident("roles"))
         .value(ident("grants"), grants_value(db.backend(), grants))
@@ -107,7 +131,9 @@ pub async fn update_grants(
         .and_where(Expr::col(ident("id")).eq(id))
         .and_where(Expr::col(ident("version")).eq(expected_version))
         .to_owned();
-    if db.conn().execute(&update).await? != 1 {
+    let mut tx = db.begin().await?;
+    if tx.conn().execute(&update).await? != 1 {
+        drop(tx);
         let current = list(db)
             .await?
             .into_iter()
@@ -117,6 +143,21 @@ pub async fn update_grants(
             current: current.version,
         });
     }
+    crate::events::append(
+        &mut tx.conn(),
+        &crate::events::NewEvent {
+            entity: "role",
+            record_id: Some(id),
+            account_id: None,
+            action: "updated",
+            actor_id: origin.actor_id,
+            changes: grant_changes(&before.grants, grants),
+            summary: before.name.clone(),
+            source_ip: origin.source_ip.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     list(db)
         .await?
         .into_iter()

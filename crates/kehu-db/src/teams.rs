@@ -15,6 +15,9 @@ pub struct Team {
     pub name: String,
     /// The team it belongs to.
     pub parent_id: Option<i64>,
+    /// The user who manages it: they see and edit the records of this team and its
+    /// sub-teams without being an admin.
+    pub manager_id: Option<i64>,
     /// Optimistic-concurrency version.
     pub version: i64,
 }
@@ -22,9 +25,18 @@ pub struct Team {
 /// Every team, by name.
 pub async fn list(db: &Db) -> DbResult<Vec<Team>> {
     let select = Query::select()
-        .columns(["id", "name", "parent_id", "version"].map(ident))
+        .columns(["id", "name", "parent_id", "version"].map(|c| (ident("teams"), ident(c))))
+        .expr_as(
+            Expr::col((ident("team_managers"), ident("user_id"))),
+            ident("manager_id"),
+        )
         .from(ident("teams"))
-        .order_by(ident("name"), Order::Asc)
+        .left_join(
+            ident("team_managers"),
+            Expr::col((ident("team_managers"), ident("team_id")))
+                .equals((ident("teams"), ident("id"))),
+        )
+        .order_by((ident("teams"), ident("name")), Order::Asc)
         .to_owned();
     db.conn()
         .fetch_all(&select, |row| {
@@ -32,6 +44,7 @@ pub async fn list(db: &Db) -> DbResult<Vec<Team>> {
                 id: required(row.int("id"), "id")?,
                 name: required(row.text("name"), "name")?,
                 parent_id: row.int("parent_id")?,
+                manager_id: row.int("manager_id")?,
                 version: required(row.int("version"), "version")?,
             })
         })
@@ -45,6 +58,41 @@ pub async fn parent_map(db: &Db) -> DbResult<Vec<(i64, Option<i64>)>> {
         .into_iter()
         .map(|t| (t.id, t.parent_id))
         .collect())
+}
+
+/// Every team the user manages, with all their sub-teams.
+pub fn managed_by(teams: &[Team], user_id: i64) -> Vec<i64> {
+    let parents: Vec<(i64, Option<i64>)> = teams.iter().map(|t| (t.id, t.parent_id)).collect();
+    let mut managed = Vec::new();
+    for team in teams.iter().filter(|t| t.manager_id == Some(user_id)) {
+        for id in kehu_core::permission::team_and_descendants(team.id, &parents) {
+            if !managed.contains(&id) {
+                managed.push(id);
+            }
+        }
+    }
+    managed
+}
+
+/// A team's manager must be an active user (a field error, not a foreign-key failure).
+async fn check_manager(db: &Db, manager_id: Option<i64>) -> DbResult<()> {
+    let Some(user_id) = manager_id else {
+        return Ok(());
+    };
+    let select = Query::select()
+        .column(ident("id"))
+        .from(ident("users"))
+        .and_where(Expr::col(ident("id")).eq(user_id))
+        .and_where(Expr::col(ident("active")).eq(true))
+        .to_owned();
+    if db.conn().fetch_ints(&select).await?.is_empty() {
+        return Err(DbError::field(
+            "manager_id",
+            "unknown_user",
+            "is not an active user",
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a team.
@@ -100,15 +148,28 @@ pub async fn create(db: &Db, name: &str, parent_id: Option<i64>) -> DbResult<Tea
     get(db, id).await
 }
 
-/// Renames or moves a team; refuses moves that would put a team inside itself.
+/// What an admin sets on a team.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamChanges {
+    /// Name (unique).
+    pub name: String,
+    /// The team above it.
+    pub parent_id: Option<i64>,
+    /// The manager.
+    pub manager_id: Option<i64>,
+}
+
+/// Renames, moves or gives a manager to a team; refuses moves that would put a team
+/// inside itself.
 pub async fn update(
     db: &Db,
     id: i64,
     expected_version: i64,
-    name: &str,
-    parent_id: Option<i64>,
+    changes: &TeamChanges,
 ) -> DbResult<Team> {
-    let name = check_name(name)?;
+    let name = check_name(&changes.name)?;
+    let parent_id = changes.parent_id;
+    check_manager(db, changes.manager_id).await?;
     let teams = list(db).await?;
     let current = teams.iter().find(|t| t.id == id).ok_or(DbError::NotFound)?;
     if current.version != expected_version {
@@ -141,11 +202,28 @@ pub async fn update(
         .and_where(Expr::col(ident("id")).eq(id))
         .and_where(Expr::col(ident("version")).eq(expected_version))
         .to_owned();
-    if db.conn().execute(&update).await? != 1 {
+    let mut tx = db.begin().await?;
+    if tx.conn().execute(&update).await? != 1 {
         return Err(DbError::StaleVersion {
             current: expected_version + 1,
         });
     }
+    if changes.manager_id != current.manager_id {
+        let unset = Query::delete()
+            .from_table(ident("team_managers"))
+            .and_where(Expr::col(ident("team_id")).eq(id))
+            .to_owned();
+        tx.conn().execute(&unset).await?;
+        if let Some(manager_id) = changes.manager_id {
+            let set = Query::insert()
+                .into_table(ident("team_managers"))
+                .columns([ident("team_id"), ident("user_id")])
+                .values_panic([id.into(), manager_id.into()])
+                .to_owned();
+            tx.conn().execute(&set).await?;
+        }
+    }
+    tx.commit().await?;
     get(db, id).await
 }
 

@@ -3,7 +3,7 @@
 use crate::conn::required;
 use crate::records::ident;
 use crate::{now, timestamp_value, Db, DbError, DbResult, DynRow};
-use kehu_core::permission::{team_and_descendants, Actor, Grants};
+use kehu_core::permission::{team_and_ancestors, team_and_descendants, Actor, Grants};
 use sea_query::{Expr, Order, Query};
 use serde::Serialize;
 
@@ -280,6 +280,7 @@ pub async fn list(db: &Db) -> DbResult<Vec<User>> {
 /// their sessions and API tokens in the same transaction.
 pub async fn update(
     db: &Db,
+    origin: &crate::events::Origin,
     id: i64,
     expected_version: i64,
     changes: UserChanges,
@@ -342,8 +343,74 @@ pub async fn update(
     if let Some(roles) = &changes.roles {
         set_roles(&mut tx, id, roles).await?;
     }
+    audit_user_change(&mut tx, origin, &current, &changes).await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Records an administrator's change to a user: which of name, e-mail, team, roles and
+/// active changed, from what to what; deactivation gets an action of its own.
+async fn audit_user_change(
+    tx: &mut crate::Tx,
+    origin: &crate::events::Origin,
+    before: &User,
+    changes: &UserChanges,
+) -> DbResult<()> {
+    use crate::events::{Change, NewEvent};
+    use serde_json::json;
+    let mut diff = Vec::new();
+    let mut note = |field: &str, old: serde_json::Value, new: serde_json::Value| {
+        if old != new {
+            diff.push(Change {
+                field: field.into(),
+                old,
+                new,
+            });
+        }
+    };
+    if let Some(name) = &changes.display_name {
+        note(
+            "display_name",
+            json!(before.display_name),
+            json!(name.trim()),
+        );
+    }
+    if let Some(email) = &changes.email {
+        note("email", json!(before.email), json!(email));
+    }
+    if let Some(team) = changes.team_id {
+        note("team_id", json!(before.team_id), json!(team));
+    }
+    if let Some(active) = changes.active {
+        note("active", json!(before.active), json!(active));
+    }
+    if let Some(roles) = &changes.roles {
+        let mut sorted = roles.clone();
+        sorted.sort();
+        note("roles", json!(before.roles), json!(sorted));
+    }
+    if diff.is_empty() {
+        return Ok(());
+    }
+    let action = match changes.active {
+        Some(false) if before.active => "deactivated",
+        Some(true) if !before.active => "activated",
+        _ => "updated",
+    };
+    crate::events::append(
+        &mut tx.conn(),
+        &NewEvent {
+            entity: "user",
+            record_id: Some(before.id),
+            account_id: None,
+            action,
+            actor_id: origin.actor_id,
+            changes: diff,
+            summary: before.username.clone(),
+            source_ip: origin.source_ip.clone(),
+        },
+    )
+    .await
 }
 
 /// Sets a user's password hash.
@@ -392,14 +459,21 @@ pub async fn actor(db: &Db, user: &User) -> DbResult<Actor> {
     for role in &role_grants {
         grants.merge(role);
     }
-    let visible_team_ids = match user.team_id {
-        Some(team) => team_and_descendants(team, &crate::teams::parent_map(db).await?),
-        None => Vec::new(),
+    let teams = crate::teams::list(db).await?;
+    let parents: Vec<(i64, Option<i64>)> = teams.iter().map(|t| (t.id, t.parent_id)).collect();
+    let (visible_team_ids, member_of_team_ids) = match user.team_id {
+        Some(team) => (
+            team_and_descendants(team, &parents),
+            team_and_ancestors(team, &parents),
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     Ok(Actor {
         user_id: user.id,
         team_id: user.team_id,
         visible_team_ids,
+        managed_team_ids: crate::teams::managed_by(&teams, user.id),
+        member_of_team_ids,
         grants,
     })
 }

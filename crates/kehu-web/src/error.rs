@@ -120,6 +120,7 @@ impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {
             DbError::NotFound => ApiError::not_found(),
+            DbError::Forbidden => ApiError::forbidden(),
             DbError::StaleVersion { current } => ApiError::new(
                 StatusCode::CONFLICT,
                 "version_conflict",

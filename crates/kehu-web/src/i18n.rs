@@ -446,7 +446,7 @@ mod tests {
     #[test]
     fn every_catalogued_field_choice_action_and_scope_has_a_label() {
         use kehu_core::entity::{FieldKind, ENTITIES};
-        use kehu_core::permission::{Action, Scope, PERMISSION_ENTITIES};
+        use kehu_core::permission::{permission_entities, Action, Scope};
         for locale in Locale::ALL {
             let tr = Tr::new(locale);
             for entity in ENTITIES {
@@ -480,7 +480,7 @@ mod tests {
                     }
                 }
             }
-            for area in PERMISSION_ENTITIES {
+            for area in permission_entities() {
                 assert!(
                     tr.lookup(&format!("entity.{area}")).is_some(),
                     "entity {area}"

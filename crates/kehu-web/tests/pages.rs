@@ -8,7 +8,7 @@ mod common;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::{middleware, Router};
-use common::fixtures;
+use common::{fixtures, sql};
 use kehu_core::entity::ACCOUNT;
 use kehu_core::permission::Actor;
 use kehu_db::users::{self, NewUser};
@@ -787,6 +787,7 @@ async fn admin_pages_exist_only_for_administrators(db: Db) {
         "/admin/roles",
         "/admin/picklists",
         "/admin/custom-fields",
+        "/admin/audit",
     ] {
         assert_eq!(
             w.get(&rep, uri).await.status,
@@ -895,7 +896,235 @@ async fn admin_pages_exist_only_for_administrators(db: Db) {
     );
 }
 
+/// The audit log page shows sign-ins and failed sign-ins with the address, in both
+/// languages, and searches by action; what it shows is escaped.
+async fn the_audit_log_page_finds_failed_sign_ins(db: Db) {
+    let w = world(db).await;
+    let failed = w
+        .post(
+            &Browser::default(),
+            "/login",
+            &[
+                ("username", "<b>mallory</b>"),
+                ("password", "wrong"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_ne!(failed.status, StatusCode::SEE_OTHER);
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let page = w.get(&admin, "/admin/audit?action=sign_in_failed").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("审计日志"));
+    assert!(page.body.contains("mallory"), "{}", page.body);
+    assert!(!page.body.contains("<b>mallory"));
+    assert!(
+        !page.body.contains("<td>老板</td>"),
+        "only failed sign-ins are listed"
+    );
+    let english = Browser {
+        language: "en".into(),
+        ..admin.clone()
+    };
+    let page = w.get(&english, "/admin/audit?action=signed_in").await;
+    assert!(page.body.contains("Audit log"));
+    assert!(
+        page.body.contains("<td>老板</td>"),
+        "the admin's own sign-in"
+    );
+    let bad = w.get(&english, "/admin/audit?record_id=abc").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("Check the search"));
+}
+
+/// The owner shares a customer from its page; the colleague then finds it in the list and
+/// sees who it is shared with, but may not share it on; revoking hides it again.
+async fn sharing_from_the_customer_page(db: Db) {
+    let w = world(db).await;
+    let theirs = fixtures::account(&w.db, &w.rep_b, json!({"name": "广州共享客户"})).await;
+    let owner = w.sign_in("li", "zh-CN").await;
+    let page = w.get(&owner, &format!("/accounts/{}", theirs.id)).await;
+    assert!(page.body.contains("尚未共享给任何人"), "{}", page.body);
+    let target = format!("user:{}", w.rep_a.user_id);
+    let shared = w
+        .post(
+            &owner,
+            &format!("/accounts/{}/shares", theirs.id),
+            &[("target", target.as_str()), ("access", "read")],
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER);
+    let page = w.get(&owner, shared.location()).await;
+    assert!(page.body.contains("已共享"));
+    assert!(page.body.contains("王芳"));
+    assert!(page.body.contains("取消共享"));
+
+    let colleague = w.sign_in("wang", "en").await;
+    let list = w.get(&colleague, "/accounts").await;
+    assert!(list.body.contains("广州共享客户"));
+    let page = w.get(&colleague, &format!("/accounts/{}", theirs.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Shared with") && page.body.contains("View"));
+    assert!(
+        !page.body.contains("Stop sharing"),
+        "only the owner revokes"
+    );
+    assert!(!page.body.contains("name=\"target\""), "nor shares on");
+    let edit_link = format!("href=\"/accounts/{}/edit\"", theirs.id);
+    assert!(!page.body.contains(&edit_link), "a read-only share");
+    let refused = w
+        .post(
+            &colleague,
+            &format!("/accounts/{}/shares", theirs.id),
+            &[("target", "user:1"), ("access", "write")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // Upgraded to view-and-edit, the colleague gets the edit button and form.
+    w.post(
+        &owner,
+        &format!("/accounts/{}/shares", theirs.id),
+        &[("target", target.as_str()), ("access", "write")],
+    )
+    .await;
+    let page = w.get(&colleague, &format!("/accounts/{}", theirs.id)).await;
+    assert!(page.body.contains(&edit_link));
+    let form = w
+        .get(&colleague, &format!("/accounts/{}/edit", theirs.id))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+
+    let share_id = sql::scalar(&w.db, "SELECT id FROM record_shares").await;
+    let revoked = w
+        .post(
+            &owner,
+            &format!("/accounts/{}/shares/{share_id}/revoke", theirs.id),
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let page = w.get(&colleague, &format!("/accounts/{}", theirs.id)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+/// Deactivating a rep leads to the transfer page, which previews the counts and then
+/// moves the customers with their contacts to a colleague.
+async fn deactivating_a_rep_leads_to_transferring_their_customers(db: Db) {
+    let w = world(db).await;
+    let customer = fixtures::account(&w.db, &w.rep_a, json!({"name": "离职客户甲"})).await;
+    fixtures::contact(&w.db, &w.rep_a, customer.id, json!({"name": "联系人乙"})).await;
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let rep_a = users::get(&w.db, w.rep_a.user_id).await.unwrap();
+    let deactivated = w
+        .post(
+            &admin,
+            &format!("/admin/users/{}/active", rep_a.id),
+            &[("active", "false"), ("version", &rep_a.version.to_string())],
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::SEE_OTHER);
+    assert!(deactivated
+        .location()
+        .starts_with("/admin/transfer?from_user_id="));
+    let page = w.get(&admin, deactivated.location()).await;
+    assert!(page.body.contains("客户转移") && page.body.contains("用户已停用"));
+    let audit = w
+        .get(&admin, "/admin/audit?entity=user&action=deactivated")
+        .await;
+    assert!(audit.body.contains("<td>老板</td>"), "{}", audit.body);
+    assert!(audit.body.contains("active: true → false"));
+
+    let preview_uri = format!(
+        "/admin/transfer?from_user_id={}&to_user_id={}&level=",
+        w.rep_a.user_id, w.rep_b.user_id
+    );
+    let preview = w.get(&admin, &preview_uri).await;
+    assert!(
+        preview.body.contains("将转移 1 个客户和 1 个联系人"),
+        "{}",
+        preview.body
+    );
+    let moved_before = records::get(
+        &w.db,
+        &ACCOUNT,
+        &kehu_core::permission::Visibility::Everything,
+        customer.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        moved_before.owner_id, w.rep_a.user_id,
+        "a preview moves nothing"
+    );
+    let from = w.rep_a.user_id.to_string();
+    let to = w.rep_b.user_id.to_string();
+    let done = w
+        .post(
+            &admin,
+            "/admin/transfer",
+            &[("from_user_id", &from), ("to_user_id", &to), ("level", "")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let moved = records::get(
+        &w.db,
+        &ACCOUNT,
+        &kehu_core::permission::Visibility::Everything,
+        customer.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.owner_id, w.rep_b.user_id);
+    let rep_b = w.sign_in("li", "en").await;
+    let list = w.get(&rep_b, "/contacts").await;
+    assert!(list.body.contains("联系人乙"));
+    // Only administrators have the page.
+    assert_eq!(
+        w.get(&rep_b, "/admin/transfer").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// An admin names a team's manager on the team form; the tree shows it and the manager
+/// then finds that team's customers without any admin rights.
+async fn a_manager_named_on_the_team_form_sees_the_teams_customers(db: Db) {
+    let w = world(db).await;
+    fixtures::account(&w.db, &w.rep_b, json!({"name": "华南经理可见客户"})).await;
+    let manager = w.sign_in("wang", "zh-CN").await;
+    let list = w.get(&manager, "/accounts").await;
+    assert!(!list.body.contains("华南经理可见客户"));
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let south = teams::by_name(&w.db, "华南销售组").await.unwrap().unwrap();
+    let manager_id = w.rep_a.user_id.to_string();
+    let saved = w
+        .post(
+            &admin,
+            &format!("/admin/teams/{}", south.id),
+            &[
+                ("name", "华南销售组"),
+                ("parent_id", ""),
+                ("manager_id", &manager_id),
+                ("version", &south.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let tree = w.get(&admin, "/admin/teams").await;
+    assert!(tree.body.contains("经理：王芳"), "{}", tree.body);
+    let list = w.get(&manager, "/accounts").await;
+    assert!(list.body.contains("华南经理可见客户"));
+    assert_eq!(
+        w.get(&manager, "/admin/teams").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 backend_tests!(
+    a_manager_named_on_the_team_form_sees_the_teams_customers,
+    deactivating_a_rep_leads_to_transferring_their_customers,
+    sharing_from_the_customer_page,
+    the_audit_log_page_finds_failed_sign_ins,
     signing_in_sets_an_http_only_session_cookie,
     a_wrong_password_shows_an_error_and_sets_no_cookie,
     pages_need_a_session_and_sign_out_ends_it,

@@ -93,7 +93,11 @@ pub(crate) async fn get_in(
             (ident(entity.table), ident("deleted_at")),
         ])
         .and_where(Expr::col((ident(entity.table), ident("id"))).eq(id))
-        .cond_where(visibility_condition(entity.table, visibility))
+        .cond_where(visibility_condition(
+            conn.backend(),
+            entity.table,
+            visibility,
+        ))
         .and_where(deleted_condition(entity.table, deleted));
     conn.fetch_optional(&select, |row| record_from_row(entity, &fields, row))
         .await?
@@ -122,7 +126,7 @@ fn filtered_select(
     select
         .from(ident(table))
         .and_where(deleted_condition(table, query.in_recycle_bin));
-    let scope = visibility_condition(table, visibility);
+    let scope = visibility_condition(backend, table, visibility);
     if walk == Walk::Planner || plan::scope_is_index_key(visibility) {
         select.cond_where(scope);
     } else {
@@ -138,6 +142,20 @@ fn filtered_select(
     if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
         select.cond_where(search_condition(backend, entity, text));
     }
+    Ok(select)
+}
+
+/// `SELECT id` of every record of a list (no paging), for actions on a whole list.
+pub(crate) fn matching_ids(
+    backend: Backend,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+) -> DbResult<SelectStatement> {
+    let mut select = filtered_select(backend, entity, visibility, query, Walk::Planner)?;
+    select
+        .column((ident(entity.table), ident("id")))
+        .order_by((ident(entity.table), ident("id")), Order::Asc);
     Ok(select)
 }
 

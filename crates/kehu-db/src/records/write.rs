@@ -164,7 +164,12 @@ pub async fn update(
                 return Err(DbError::field("owner_id", "required", "is required"));
             };
             let team_id = owner_team(&mut tx.conn(), *new_owner).await?;
-            if !edit.covers(*new_owner, team_id) {
+            // Giving a record away is the `assign` action: it must cover the record as it
+            // is and the new owner (a read-write share never does: shares are not roles).
+            let assign = actor.visibility(entity.name, Action::Assign);
+            if !assign.covers(before.owner_id, before.team_id)
+                || !assign.covers(*new_owner, team_id)
+            {
                 return Err(DbError::field(
                     "owner_id",
                     "not_allowed",
@@ -352,7 +357,7 @@ async fn set_deleted(
 }
 
 /// The customer a record belongs to, for the customer's timeline.
-fn account_of(record: &Record) -> Option<i64> {
+pub(crate) fn account_of(record: &Record) -> Option<i64> {
     match record.entity.name {
         "account" => Some(record.id),
         _ => record.int("account_id"),

@@ -68,6 +68,7 @@ async fn deactivate(db: &Db, user_id: i64, active: bool) {
     let user = users::get(db, user_id).await.unwrap();
     let changed = users::update(
         db,
+        &kehu_db::events::Origin::default(),
         user_id,
         user.version,
         UserChanges {
@@ -146,6 +147,7 @@ async fn a_refused_deactivation_changes_nothing(db: Db) {
         .unwrap();
     let stale = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.user_id,
         7,
         UserChanges {
@@ -160,6 +162,7 @@ async fn a_refused_deactivation_changes_nothing(db: Db) {
     );
     let invalid = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.user_id,
         1,
         UserChanges {

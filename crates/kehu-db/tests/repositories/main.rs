@@ -20,3 +20,5 @@ mod permissions;
 mod records;
 mod saved_filters;
 mod search;
+mod sharing;
+mod transfer;

@@ -33,7 +33,10 @@ const TABLES: &[&str] = &[
     "events",
     "saved_filters",
     "jobs",
+    "team_managers",
+    "record_shares",
 ];
+
 
 async fn migrations_apply_to_a_fresh_database_and_are_idempotent(db: Db) {
     assert!(

@@ -60,10 +60,22 @@ async fn default_roles_are_created_once(db: Db) {
     let rep = roles.iter().find(|r| r.name == "sales_rep").unwrap();
     let mut grants = rep.grants.clone();
     grants.set("account", Action::Read, Scope::Team);
-    let edited = roles::update_grants(&db, rep.id, 1, &grants).await.unwrap();
+    let edited = roles::update_grants(&db, &kehu_db::events::Origin::default(), rep.id, 1, &grants)
+        .await
+        .unwrap();
     assert_eq!(edited.version, 2);
+    // The change is in the audit log, as "account.read: own → team".
+    let logged = kehu_db::events::record_history(&db, "role", rep.id, 5)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].changes[0].field, "account.read");
+    assert_eq!(
+        (&logged[0].changes[0].old, &logged[0].changes[0].new),
+        (&serde_json::json!("own"), &serde_json::json!("team"))
+    );
     assert!(matches!(
-        roles::update_grants(&db, rep.id, 1, &grants).await,
+        roles::update_grants(&db, &kehu_db::events::Origin::default(), rep.id, 1, &grants).await,
         Err(DbError::StaleVersion { current: 2 })
     ));
     roles::ensure_defaults(&db).await.unwrap();
@@ -117,7 +129,7 @@ async fn teams_form_a_tree(db: Db) {
     // A team cannot be moved under itself or its own sub-team.
     assert_eq!(
         field_code(
-            teams::update(&db, sales, 1, "销售部", Some(beijing))
+            teams::update(&db, sales, 1, &changes("销售部", Some(beijing)))
                 .await
                 .unwrap_err(),
             "parent_id"
@@ -126,19 +138,19 @@ async fn teams_form_a_tree(db: Db) {
     );
     assert_eq!(
         field_code(
-            teams::update(&db, sales, 1, "销售部", Some(sales))
+            teams::update(&db, sales, 1, &changes("销售部", Some(sales)))
                 .await
                 .unwrap_err(),
             "parent_id"
         ),
         "cycle"
     );
-    let moved = teams::update(&db, beijing, 1, "北京组", Some(sales))
+    let moved = teams::update(&db, beijing, 1, &changes("北京组", Some(sales)))
         .await
         .unwrap();
     assert_eq!((moved.parent_id, moved.version), (Some(sales), 2));
     assert!(matches!(
-        teams::update(&db, beijing, 1, "北京", None).await,
+        teams::update(&db, beijing, 1, &changes("北京", None)).await,
         Err(DbError::StaleVersion { current: 2 })
     ));
     assert!(matches!(
@@ -212,6 +224,7 @@ async fn users_have_roles(db: Db) {
     // Roles are replaced; a stale edit changes nothing.
     let changed = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         user.version,
         UserChanges {
@@ -232,6 +245,7 @@ async fn users_have_roles(db: Db) {
     );
     let stale = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         1,
         UserChanges {
@@ -435,6 +449,7 @@ async fn unknown_teams_and_taken_role_names_are_field_errors(db: Db) {
     .unwrap();
     let moved = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         1,
         UserChanges {
@@ -447,6 +462,7 @@ async fn unknown_teams_and_taken_role_names_are_field_errors(db: Db) {
     assert_eq!(users::get(&db, user.id).await.unwrap().team_id, Some(team));
     let left = users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         1,
         UserChanges {
@@ -523,4 +539,12 @@ async fn passwords_and_languages_are_kept(db: Db) {
     );
     users::set_locale(&db, actor.user_id, None).await.unwrap();
     assert_eq!(users::get(&db, actor.user_id).await.unwrap().locale, None);
+}
+
+fn changes(name: &str, parent_id: Option<i64>) -> teams::TeamChanges {
+    teams::TeamChanges {
+        name: name.into(),
+        parent_id,
+        manager_id: None,
+    }
 }

@@ -20,17 +20,17 @@ backend_tests!(
 
 /// 销售部 with sub-teams 华北 (A) and 华南 (B); a rep in each, a manager of each sub-team
 /// and of the parent, and an admin.
-struct Org {
-    team_a: i64,
-    team_b: i64,
-    admin: Actor,
-    rep_a: Actor,
-    rep_b: Actor,
-    manager_a: Actor,
-    head: Actor,
+pub(crate) struct Org {
+    pub(crate) team_a: i64,
+    pub(crate) team_b: i64,
+    pub(crate) admin: Actor,
+    pub(crate) rep_a: Actor,
+    pub(crate) rep_b: Actor,
+    pub(crate) manager_a: Actor,
+    pub(crate) head: Actor,
 }
 
-async fn org(db: &Db) -> Org {
+pub(crate) async fn org(db: &Db) -> Org {
     fixtures::seed(db).await;
     let sales = fixtures::team(db, "销售部", None).await;
     let team_a = fixtures::team(db, "华北", Some(sales)).await;
@@ -47,7 +47,13 @@ async fn org(db: &Db) -> Org {
 }
 
 /// Whether a user finds the record by every read path: get, list pages, count, search.
-async fn sees(db: &Db, actor: &Actor, entity: &'static EntityDef, id: i64, name: &str) -> bool {
+pub(crate) async fn sees(
+    db: &Db,
+    actor: &Actor,
+    entity: &'static EntityDef,
+    id: i64,
+    name: &str,
+) -> bool {
     let visibility = reads(actor, entity);
     let got = match records::get(db, entity, &visibility, id).await {
         Ok(_) => true,
@@ -365,6 +371,7 @@ async fn team_scopes_follow_people(db: Db) {
     let rep = users::get(&db, o.rep_a.user_id).await.unwrap();
     users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         rep.id,
         rep.version,
         UserChanges {

@@ -446,6 +446,7 @@ async fn owner_changes_move_the_team(db: Db) {
     let user = users::get(&db, rep_north.user_id).await.unwrap();
     users::update(
         &db,
+        &kehu_db::events::Origin::default(),
         user.id,
         user.version,
         users::UserChanges {

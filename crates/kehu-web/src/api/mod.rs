@@ -1,14 +1,17 @@
 //! `/api/v1`: JSON REST over customers, contacts, users and teams.
 
+pub mod audit;
 pub mod json;
 pub mod openapi;
 pub mod people;
 pub mod records;
 pub mod related;
+pub mod sharing;
+pub mod transfer;
 
 use crate::state::AppState;
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use kehu_core::entity::{ACCOUNT, CONTACT};
 
@@ -20,6 +23,9 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{id}/contacts", get(related::contacts_of_account))
         .route("/accounts/{id}/timeline", get(related::account_timeline))
         .route("/search", get(related::search))
+        .route("/transfers/preview", post(transfer::preview))
+        .route("/transfers", post(transfer::execute))
+        .route("/audit", get(audit::search))
         .route("/users", get(people::list_users).post(people::create_user))
         .route(
             "/users/{id}",

@@ -243,6 +243,26 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
                 .description("text/csv, UTF-8 with BOM")
                 .build(),
         );
+    let mut shares = simple_get(tag, "Who the record is shared with");
+    shares.post = Some(
+        OperationBuilder::new()
+            .tag(tag)
+            .parameter(id_param())
+            .summary(Some(
+                "Share with a user or team: {\"user_id\"|\"team_id\": N, \"access\": \"read\"|\"write\"} (owner or manager)",
+            ))
+            .response("201", ResponseBuilder::new().description("shared").build())
+            .response("403", error_response("visible to you, but you may not share it"))
+            .response("404", error_response("no such record, or not visible to you"))
+            .response("422", error_response("unknown user or team, or the owner"))
+            .build(),
+    );
+    let revoke = OperationBuilder::new()
+        .tag(tag)
+        .parameter(id_param())
+        .summary(Some("Stop sharing (owner or manager)"))
+        .response("204", ResponseBuilder::new().description("revoked").build())
+        .response("404", error_response("no such record or share"));
     let mut item = PathItem::new(HttpMethod::Get, list);
     item.post = Some(create.build());
     let mut one = PathItem::new(HttpMethod::Get, read);
@@ -259,6 +279,22 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
             format!("{base}/export"),
             PathItem::new(HttpMethod::Get, export),
         )
+        .path(format!("{base}/{{id}}/shares"), shares)
+        .path(
+            format!("{base}/{{id}}/shares/{{share_id}}"),
+            PathItem::new(HttpMethod::Delete, revoke),
+        )
+}
+
+fn simple_post(tag: &str, summary: &str) -> PathItem {
+    PathItem::new(
+        HttpMethod::Post,
+        OperationBuilder::new()
+            .tag(tag)
+            .summary(Some(summary))
+            .response("200", ResponseBuilder::new().description("OK").build())
+            .response("422", error_response("invalid values, by field")),
+    )
 }
 
 fn simple_get(tag: &str, summary: &str) -> PathItem {
@@ -318,7 +354,9 @@ pub fn document() -> OpenApi {
     team.patch = Some(
         OperationBuilder::new()
             .tag("teams")
-            .summary(Some("Rename or move a team; send `version`"))
+            .summary(Some(
+                "Rename, move or give a manager to a team: name, parent_id, manager_id; send `version`",
+            ))
             .response("200", ResponseBuilder::new().description("OK").build())
             .build(),
     );
@@ -345,6 +383,27 @@ pub fn document() -> OpenApi {
         .path(
             "/api/v1/search",
             simple_get("search", "Search customers and contacts: ?q="),
+        )
+        .path(
+            "/api/v1/transfers/preview",
+            simple_post(
+                "transfers",
+                "Count what a transfer would move: from_user_id, to_user_id, optional filters (list filter parameters)",
+            ),
+        )
+        .path(
+            "/api/v1/transfers",
+            simple_post(
+                "transfers",
+                "Move a user's customers (all or filtered) with their contacts to another user, in one transaction",
+            ),
+        )
+        .path(
+            "/api/v1/audit",
+            simple_get(
+                "audit",
+                "Search the audit log (admin): user_id, entity, record_id, action, from, until, before_id",
+            ),
         );
     let error = ObjectBuilder::new().schema_type(Type::Object).property(
         "error",
@@ -396,6 +455,9 @@ mod tests {
             "/api/v1/accounts/{id}",
             "/api/v1/contacts/{id}/restore",
             "/api/v1/users",
+            "/api/v1/contacts/{id}/shares",
+            "/api/v1/transfers",
+            "/api/v1/audit",
         ] {
             assert!(json["paths"][path].is_object(), "{path} missing");
         }

@@ -2,6 +2,7 @@
 //! changing them needs the admin grants on `user` / `team`.
 
 use super::json::{expected_version, JsonObject};
+use super::records::ClientIp;
 use crate::auth::password::{check_new_password, hash_password};
 use crate::auth::ApiAuth;
 use crate::error::ApiError;
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use kehu_core::permission::{Action, Scope};
 use kehu_core::FieldErrors;
+use kehu_db::events::Origin;
 use kehu_db::users::{NewUser, UserChanges};
 use kehu_db::{teams, users};
 use serde_json::{json, Map, Value};
@@ -180,6 +182,7 @@ pub async fn create_user(
 pub async fn update_user(
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
+    ip: ClientIp,
     Path(id): Path<i64>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
@@ -224,7 +227,14 @@ pub async fn update_user(
         return Err(ApiError::invalid(fields));
     }
     Ok(Json(json!(
-        users::update(&state.db, id, version, changes).await?
+        users::update(
+            &state.db,
+            &Origin::user(auth.user.id, ip.0.clone()),
+            id,
+            version,
+            changes
+        )
+        .await?
     )))
 }
 
@@ -232,6 +242,7 @@ pub async fn update_user(
 pub async fn deactivate_user(
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
+    ip: ClientIp,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     require(&auth, "user", Action::Delete)?;
@@ -245,6 +256,7 @@ pub async fn deactivate_user(
     let user = users::get(&state.db, id).await?;
     users::update(
         &state.db,
+        &Origin::user(auth.user.id, ip.0.clone()),
         id,
         user.version,
         UserChanges {
@@ -293,7 +305,8 @@ pub async fn create_team(
     ))
 }
 
-/// `PATCH /api/v1/teams/{id}`: `version`, `name`, `parent_id`.
+/// `PATCH /api/v1/teams/{id}`: `version`, `name`, `parent_id`, `manager_id` (the user who
+/// sees and edits the records of the team and its sub-teams; `null` for none).
 pub async fn update_team(
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
@@ -301,15 +314,21 @@ pub async fn update_team(
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     require(&auth, "team", Action::Edit)?;
-    known_keys(&body, &["version", "name", "parent_id"])?;
+    known_keys(&body, &["version", "name", "parent_id", "manager_id"])?;
     let version = expected_version(&body)?;
     let current = teams::get(&state.db, id).await?;
     let mut errors = FieldErrors::default();
     let name = text_field(&body, "name", &mut errors).unwrap_or(current.name);
     let parent_id = optional_id(&body, "parent_id", &mut errors).unwrap_or(current.parent_id);
+    let manager_id = optional_id(&body, "manager_id", &mut errors).unwrap_or(current.manager_id);
     errors.into_result().map_err(ApiError::from_fields)?;
+    let changes = teams::TeamChanges {
+        name,
+        parent_id,
+        manager_id,
+    };
     Ok(Json(json!(
-        teams::update(&state.db, id, version, &name, parent_id).await?
+        teams::update(&state.db, id, version, &changes).await?
     )))
 }
 

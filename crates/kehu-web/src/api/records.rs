@@ -44,6 +44,7 @@ pub fn routes(entity: &'static EntityDef) -> Router<AppState> {
             "/{id}/restore",
             post(move |auth, state, ip, id| restore(entity, auth, state, ip, id)),
         )
+        .merge(super::sharing::routes(entity))
 }
 
 /// The client's address, when the server knows it (not in router tests).

@@ -54,6 +54,7 @@ struct AccountPage {
     more_link: Option<String>,
     edit_link: Option<String>,
     delete_action: Option<String>,
+    sharing: super::sharing::SharingPanel,
     new_contact_link: Option<String>,
     notice: Option<String>,
 }
@@ -220,11 +221,14 @@ pub async fn show(
         contacts: contact_tree(t, &contacts),
         timeline,
         more_link,
-        edit_link: may(Action::Edit).then(|| format!("/accounts/{id}/edit")),
+        edit_link: super::sharing::may_edit(&ctx, &state, &ACCOUNT, &account)
+            .await?
+            .then(|| format!("/accounts/{id}/edit")),
         delete_action: may(Action::Delete).then(|| format!("/accounts/{id}/delete")),
         new_contact_link: (actor.visibility(CONTACT.name, Action::Create) != Visibility::Nothing)
             .then(|| format!("/contacts/new?account_id={id}")),
         notice: Notice::from_params(t, &params),
+        sharing: super::sharing::sharing_panel(&ctx, &state, &ACCOUNT, &account).await?,
         name,
     };
     Ok(render(&page))

@@ -44,6 +44,7 @@ struct ContactPage {
     more_link: Option<String>,
     edit_link: Option<String>,
     delete_action: Option<String>,
+    sharing: super::sharing::SharingPanel,
     notice: Option<String>,
 }
 
@@ -129,9 +130,12 @@ pub async fn show(
         profile: profile_fields(t, &CONTACT, &custom, &contact, &names, &["name"]),
         timeline,
         more_link: None,
-        edit_link: may(Action::Edit).then(|| format!("/contacts/{id}/edit")),
+        edit_link: super::sharing::may_edit(&ctx, &state, &CONTACT, &contact)
+            .await?
+            .then(|| format!("/contacts/{id}/edit")),
         delete_action: may(Action::Delete).then(|| format!("/contacts/{id}/delete")),
         notice: Notice::from_params(t, &params),
+        sharing: super::sharing::sharing_panel(&ctx, &state, &CONTACT, &contact).await?,
         name,
     };
     Ok(render(&page))

@@ -12,12 +12,14 @@ use axum::response::Response;
 use kehu_core::permission::Actor;
 
 /// The administration areas and the grant each needs, in the order the admin menu lists them.
-pub const ADMIN_AREAS: [(&str, &str); 5] = [
+pub const ADMIN_AREAS: [(&str, &str); 7] = [
     ("users", "user"),
     ("teams", "team"),
     ("roles", "role"),
     ("picklists", "settings"),
     ("custom-fields", "settings"),
+    ("transfer", "user"),
+    ("audit", "user"),
 ];
 
 /// A signed-in page request.

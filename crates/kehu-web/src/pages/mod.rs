@@ -18,6 +18,7 @@ pub mod recycle_bin;
 pub mod render;
 pub mod search;
 pub mod settings;
+pub mod sharing;
 pub mod timeline;
 pub mod url;
 
@@ -91,6 +92,7 @@ pub fn page_routes() -> Router<AppState> {
         .route("/settings/locale", post(settings::set_locale))
         .merge(records::routes(&records::ACCOUNT_PAGES))
         .merge(records::routes(&records::CONTACT_PAGES))
+        .merge(sharing::routes())
         .route("/accounts/{id}", get(accounts::show))
         .route("/accounts/{id}/timeline", get(accounts::timeline_more))
         .route("/contacts/{id}", get(contacts::show))

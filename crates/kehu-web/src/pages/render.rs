@@ -74,6 +74,11 @@ impl Ctx {
     pub fn fail(&self, error: DbError) -> PageError {
         match error {
             DbError::NotFound => self.not_found(),
+            DbError::Forbidden => self.error_page(
+                StatusCode::FORBIDDEN,
+                "error_page.forbidden_title",
+                "error_page.forbidden_text",
+            ),
             DbError::StaleVersion { .. } => self.error_page(
                 StatusCode::CONFLICT,
                 "error_page.conflict_title",

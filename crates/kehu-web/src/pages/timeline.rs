@@ -156,6 +156,7 @@ mod tests {
                 },
             ],
             summary: "华为".into(),
+            source_ip: None,
         };
         let items = from_events(Tr::new(Locale::ZhCn), &[event], &[], &Names::default());
         let item = &items[0];

@@ -1,10 +1,12 @@
 //! `/admin/...`: users, teams, roles, picklists and custom fields. Each area needs its
 //! administration grant; to anyone else the pages do not exist (404).
 
+pub mod audit;
 pub mod custom_fields;
 pub mod picklists;
 pub mod roles;
 pub mod teams;
+pub mod transfer;
 pub mod users;
 
 use super::ctx::{Ctx, ADMIN_AREAS};
@@ -80,6 +82,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/roles/{id}",
             get(roles::edit_form).post(roles::update),
+        )
+        .route("/admin/audit", get(audit::search))
+        .route(
+            "/admin/transfer",
+            get(transfer::form).post(transfer::confirm),
         )
         .route("/admin/picklists", get(picklists::list))
         .route("/admin/picklists/{list}/add", post(picklists::add))

@@ -2,6 +2,7 @@
 //! (all / team / own / none) per cell, saved with its version.
 
 use super::{require, tabs, Tab};
+use crate::api::records::ClientIp;
 use crate::i18n::Tr;
 use crate::pages::ctx::{Ctx, Layout};
 use crate::pages::render::{render, render_status, see_other, OrPage, PageError, PageResult};
@@ -10,8 +11,9 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use kehu_core::permission::{Action, Grants, Scope, PERMISSION_ENTITIES};
+use kehu_core::permission::{permission_entities, Action, Grants, Scope};
 use kehu_core::FieldErrors;
+use kehu_db::events::Origin;
 use kehu_db::roles::{self, Role};
 use kehu_db::DbError;
 use std::collections::HashMap;
@@ -75,8 +77,8 @@ struct RoleFormPage {
 }
 
 fn matrix(t: Tr, grants: &Grants) -> Vec<MatrixRow> {
-    PERMISSION_ENTITIES
-        .iter()
+    permission_entities()
+        .into_iter()
         .map(|entity| MatrixRow {
             label: t.entity(entity),
             cells: Action::ALL
@@ -109,7 +111,7 @@ pub fn grants_from_form(pairs: &[(String, String)]) -> Grants {
         let Some((entity, action)) = key.split_once('.') else {
             continue;
         };
-        if !PERMISSION_ENTITIES.contains(&entity) {
+        if !permission_entities().contains(&entity) {
             continue;
         }
         if let (Ok(action), Ok(scope)) = (Action::from_str(action), Scope::from_str(value)) {
@@ -247,6 +249,7 @@ pub async fn edit_form(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i
 pub async fn update(
     ctx: Ctx,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -258,7 +261,8 @@ pub async fn update(
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     let grants = grants_from_form(&pairs);
-    match roles::update_grants(&state.db, id, version, &grants).await {
+    let origin = Origin::user(ctx.auth.user.id, ip);
+    match roles::update_grants(&state.db, &origin, id, version, &grants).await {
         Ok(_) => Ok(see_other("/admin/roles?notice=role_saved")),
         Err(DbError::StaleVersion { current }) => Ok(render_status(
             StatusCode::CONFLICT,

@@ -26,6 +26,8 @@ pub struct TeamRow {
     pub depth: usize,
     /// "3 members".
     pub members: String,
+    /// "Manager: 王芳", when the team has one.
+    pub manager: Option<String>,
 }
 
 #[derive(Template)]
@@ -54,6 +56,7 @@ struct TeamFormPage {
     delete_action: String,
     name: String,
     parents: Vec<SelectOption>,
+    managers: Vec<SelectOption>,
     version: i64,
     errors: FormErrors,
     conflict: bool,
@@ -132,6 +135,10 @@ async fn list_page(
             edit_link: format!("/admin/teams/{}", team.id),
             name: team.name.clone(),
             depth: depth.min(5),
+            manager: team
+                .manager_id
+                .and_then(|id| users.iter().find(|u| u.id == id))
+                .map(|u| t.fmt("admin.managed_by", &[("name", &u.display_name)])),
             members: t.fmt(
                 "admin.members",
                 &[(
@@ -179,6 +186,8 @@ pub struct TeamInput {
     #[serde(default)]
     parent_id: String,
     #[serde(default)]
+    manager_id: String,
+    #[serde(default)]
     version: i64,
 }
 
@@ -186,6 +195,43 @@ impl TeamInput {
     fn parent(&self) -> Option<i64> {
         self.parent_id.parse().ok()
     }
+
+    fn manager(&self) -> Option<i64> {
+        self.manager_id.parse().ok()
+    }
+
+    fn changes(&self) -> teams::TeamChanges {
+        teams::TeamChanges {
+            name: self.name.clone(),
+            parent_id: self.parent(),
+            manager_id: self.manager(),
+        }
+    }
+}
+
+/// Manager choices: nobody, or any active user.
+async fn manager_options(
+    ctx: &Ctx,
+    state: &AppState,
+    selected: Option<i64>,
+) -> Result<Vec<SelectOption>, PageError> {
+    let users = kehu_db::users::list(&state.db).await.or_page(ctx)?;
+    let mut options = vec![SelectOption {
+        value: String::new(),
+        label: ctx.t.t("admin.no_manager").to_string(),
+        selected: selected.is_none(),
+    }];
+    options.extend(
+        users
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| SelectOption {
+                value: u.id.to_string(),
+                selected: Some(u.id) == selected,
+                label: u.display_name,
+            }),
+    );
+    Ok(options)
 }
 
 /// `POST /admin/teams`.
@@ -226,6 +272,7 @@ async fn form_page(
         delete_action: format!("/admin/teams/{}/delete", team.id),
         name: input.name.clone(),
         parents: parent_options(t, &teams, Some(team.id), input.parent()),
+        managers: manager_options(ctx, state, input.manager()).await?,
         version: input.version,
         errors: FormErrors::translate(t, errors),
         conflict,
@@ -239,6 +286,7 @@ pub async fn edit_form(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i
     let input = TeamInput {
         name: team.name.clone(),
         parent_id: team.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        manager_id: team.manager_id.map(|m| m.to_string()).unwrap_or_default(),
         version: team.version,
     };
     Ok(render(
@@ -246,7 +294,7 @@ pub async fn edit_form(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i
     ))
 }
 
-/// `POST /admin/teams/{id}`: rename or move.
+/// `POST /admin/teams/{id}`: rename, move or give a manager.
 pub async fn update(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -255,7 +303,7 @@ pub async fn update(
 ) -> PageResult {
     require(&ctx, "team")?;
     let team = teams::get(&state.db, id).await.or_page(&ctx)?;
-    match teams::update(&state.db, id, input.version, &input.name, input.parent()).await {
+    match teams::update(&state.db, id, input.version, &input.changes()).await {
         Ok(_) => Ok(see_other("/admin/teams?notice=team_saved")),
         Err(DbError::Invalid(errors)) => {
             let page = form_page(&ctx, &state, &team, &input, &errors, false).await?;

@@ -2,6 +2,7 @@
 //! resetting a password, and deactivating or reactivating them.
 
 use super::{require, tabs, Tab};
+use crate::api::records::ClientIp;
 use crate::auth::password::{check_new_password, hash_password};
 use crate::i18n::Tr;
 use crate::pages::ctx::{Ctx, Layout};
@@ -12,6 +13,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use kehu_core::{Email, FieldErrors};
+use kehu_db::events::Origin;
 use kehu_db::users::{NewUser, User, UserChanges};
 use kehu_db::{roles, teams, users, DbError};
 use std::collections::HashMap;
@@ -304,6 +306,7 @@ pub async fn edit_form(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i
 pub async fn update(
     ctx: Ctx,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -320,7 +323,8 @@ pub async fn update(
             active: None,
             roles: Some(input.roles.clone()),
         };
-        match users::update(&state.db, id, input.version, changes).await {
+        let origin = Origin::user(ctx.auth.user.id, ip.clone());
+        match users::update(&state.db, &origin, id, input.version, changes).await {
             Ok(_) => {
                 if !input.password.is_empty() {
                     let hash = hash_password(input.password.clone())
@@ -349,6 +353,7 @@ pub async fn update(
 pub async fn set_active(
     ctx: Ctx,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
@@ -363,6 +368,7 @@ pub async fn set_active(
         .unwrap_or(0);
     match users::update(
         &state.db,
+        &Origin::user(ctx.auth.user.id, ip),
         id,
         version,
         UserChanges {
@@ -372,11 +378,11 @@ pub async fn set_active(
     )
     .await
     {
-        Ok(_) => Ok(see_other(if active {
-            "/admin/users?notice=user_activated"
-        } else {
-            "/admin/users?notice=user_deactivated"
-        })),
+        Ok(_) if active => Ok(see_other("/admin/users?notice=user_activated")),
+        // Deactivated: next, where do their customers go?
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/transfer?from_user_id={id}&notice=user_deactivated"
+        ))),
         Err(DbError::StaleVersion { .. }) => Ok(see_other("/admin/users?notice=stale")),
         Err(other) => Err(ctx.fail(other)),
     }
