@@ -102,8 +102,9 @@ impl fmt::Display for Scope {
 }
 
 /// Entities that roles grant on: the record entities plus the administration areas.
-pub const PERMISSION_ENTITIES: &[&str] =
-    &["account", "contact", "user", "team", "role", "settings"];
+pub const PERMISSION_ENTITIES: &[&str] = &[
+    "account", "contact", "order", "user", "team", "role", "settings",
+];
 
 /// The grants of a role (or of all a user's roles merged): entity → action → scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +146,7 @@ impl Grants {
 
 /// The built-in roles created on first start; admins may edit them afterwards.
 pub fn default_roles() -> Vec<(&'static str, Grants)> {
-    let records = ["account", "contact"];
+    let records = ["account", "contact", "order"];
     let admin_areas = ["user", "team", "role", "settings"];
     let with = |record_scopes: [Scope; 5], admin: Scope| {
         let mut grants = Grants::default();

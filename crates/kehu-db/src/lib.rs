@@ -11,6 +11,7 @@ pub mod custom_fields;
 pub mod events;
 pub mod jobs;
 mod migrate;
+pub mod orders;
 pub mod picklists;
 pub mod records;
 pub mod roles;

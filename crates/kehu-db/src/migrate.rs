@@ -5,8 +5,14 @@ use crate::{Backend, Db};
 use anyhow::Context;
 
 /// (version, SQL) per backend; the two lists must have the same versions.
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_orders.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_orders.sql")),
+];
 
 pub(crate) async fn run(db: &Db) -> anyhow::Result<()> {
     let files = match db.backend() {

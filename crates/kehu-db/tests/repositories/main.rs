@@ -15,6 +15,7 @@ mod events;
 mod jobs;
 mod lists;
 mod migrations;
+mod orders;
 mod org;
 mod permissions;
 mod records;
