@@ -8,6 +8,7 @@
 pub mod auth;
 mod conn;
 pub mod custom_fields;
+pub mod customer_values;
 pub mod events;
 pub mod jobs;
 mod migrate;

@@ -1,5 +1,6 @@
 //! `/api/v1`: JSON REST over customers, contacts, orders, users and teams.
 
+pub mod analytics;
 pub mod json;
 pub mod openapi;
 pub mod people;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/accounts", records::routes(&ACCOUNT))
         .nest("/contacts", records::routes(&CONTACT))
         .nest("/orders", records::routes(&ORDER))
+        .nest("/analytics", analytics::routes())
         .route("/accounts/{id}/contacts", get(related::contacts_of_account))
         .route("/accounts/{id}/timeline", get(related::account_timeline))
         .route("/search", get(related::search))

@@ -56,6 +56,8 @@ struct AccountPage {
     delete_action: Option<String>,
     new_contact_link: Option<String>,
     notice: Option<String>,
+    orders: Vec<super::account_value::OrderLine>,
+    value: Option<super::account_value::ValueCard>,
 }
 
 #[derive(Template)]
@@ -160,10 +162,11 @@ async fn timeline_items(
     before: Option<i64>,
 ) -> Result<(Vec<TimelineItem>, Option<String>), super::render::PageError> {
     let contact_visibility = ctx.actor().visibility("contact", Action::Read);
-    let events = events::account_timeline(
+    let events = events::customer_timeline(
         &state.db,
         account.id,
         &contact_visibility,
+        &ctx.actor().visibility("order", Action::Read),
         before,
         TIMELINE_PAGE,
     )
@@ -225,6 +228,8 @@ pub async fn show(
         new_contact_link: (actor.visibility(CONTACT.name, Action::Create) != Visibility::Nothing)
             .then(|| format!("/contacts/new?account_id={id}")),
         notice: Notice::from_params(t, &params),
+        orders: super::account_value::recent_orders(&state, &ctx, id).await?,
+        value: super::account_value::value_card(&state, &ctx, id).await?,
         name,
     };
     Ok(render(&page))
