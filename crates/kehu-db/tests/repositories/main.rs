@@ -11,6 +11,7 @@ mod common;
 
 mod auth;
 mod concurrency;
+mod customer_values;
 mod events;
 mod jobs;
 mod lists;
