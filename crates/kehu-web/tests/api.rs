@@ -601,6 +601,24 @@ async fn orders_round_trip_with_version_checks(db: Db) {
         names(&list).is_empty(),
         "another rep sees no orders: {list}"
     );
+
+    // The order's creation and cancellation are on its customer's timeline.
+    let (_, timeline) = w
+        .call(
+            "GET",
+            &format!("/api/v1/accounts/{account_id}/timeline"),
+            &w.rep_a,
+            None,
+        )
+        .await;
+    let order_events: Vec<&str> = timeline["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity"] == "order")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(order_events, ["updated", "created"], "{timeline}");
 }
 
 async fn analytics_cover_only_the_callers_customers(db: Db) {
