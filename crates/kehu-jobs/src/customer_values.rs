@@ -199,13 +199,16 @@ pub async fn recompute(
     settings: &ValueSettings,
     requested_by: Option<i64>,
 ) -> anyhow::Result<i64> {
+    let started = std::time::Instant::now();
     let purchases =
         orders::purchases(db, &Visibility::Everything, &Visibility::Everything, as_of).await?;
+    let read = started.elapsed();
     let parameters = serde_json::to_value(settings)?;
     let run_id = customer_values::start_run(db, as_of, &parameters, requested_by).await?;
     let owned = settings.clone();
     let computed =
         tokio::task::spawn_blocking(move || compute_values(&purchases, as_of, &owned)).await?;
+    let computed_in = started.elapsed() - read;
     let computed = match computed {
         Ok(computed) => computed,
         Err(error) => {
@@ -222,6 +225,16 @@ pub async fn recompute(
         computed.purchases as i64,
     )
     .await?;
+    // How long each phase took, so that slow runs on big databases can be told apart.
+    tracing::info!(
+        run_id,
+        customers = computed.values.len(),
+        purchases = computed.purchases,
+        read_ms = read.as_millis() as u64,
+        compute_ms = computed_in.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "customer values computed"
+    );
     Ok(run_id)
 }
 
