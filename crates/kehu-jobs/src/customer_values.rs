@@ -26,6 +26,19 @@ use std::collections::HashMap;
 
 pub use kehu_db::customer_values::JOB_KIND;
 
+/// The business day's time zone, UTC+8: the same as the pages'
+/// (`kehu_web::pages::format::DISPLAY_OFFSET_SECONDS`; follow it when it becomes a setting).
+/// Recency is counted in these days, and the nightly run starts after midnight there
+/// rather than at 08:00 when the UTC date changes.
+const BUSINESS_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// Today in the business time zone.
+pub fn business_today() -> NaiveDate {
+    let offset =
+        chrono::FixedOffset::east_opt(BUSINESS_OFFSET_SECONDS).expect("offset is in range");
+    chrono::Utc::now().with_timezone(&offset).date_naive()
+}
+
 /// Settings of one computation; the defaults are the defaults.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValueSettings {

@@ -23,7 +23,7 @@ pub async fn run_job(db: &Db, job: &Job) -> anyhow::Result<()> {
         }
         customer_values::JOB_KIND => {
             let requested_by = job.payload.get("requested_by").and_then(|v| v.as_i64());
-            let as_of = chrono::Utc::now().date_naive();
+            let as_of = customer_values::business_today();
             customer_values::recompute(
                 db,
                 as_of,
@@ -37,10 +37,11 @@ pub async fn run_job(db: &Db, job: &Job) -> anyhow::Result<()> {
     }
 }
 
-/// Queues the customer value job when no complete run is from today (UTC) and none is
-/// queued: once a night in practice, and on the first start after loading data.
+/// Queues the customer value job when no complete run is from today (business time
+/// zone) and none is queued: just after midnight in practice, and on the first start
+/// after loading data.
 pub async fn schedule_nightly_values(db: &Db) -> anyhow::Result<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = customer_values::business_today();
     let fresh = kehu_db::customer_values::latest_run(db)
         .await?
         .is_some_and(|run| run.as_of >= today);
