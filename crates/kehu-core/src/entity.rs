@@ -239,8 +239,38 @@ pub static CONTACT: EntityDef = EntityDef {
     ],
 };
 
+/// Where an order is in its life. Cancelled orders are kept for the record but never count
+/// as purchases in analytics.
+pub const ORDER_STATUSES: &[&str] = &["pending", "completed", "cancelled"];
+
+/// The order status that analytics leave out.
+pub const CANCELLED: &str = "cancelled";
+
+/// Orders (订单): what a customer bought, when and for how much; the purchase history
+/// that RFM, ABC and CLV read.
+pub static ORDER: EntityDef = EntityDef {
+    name: "order",
+    table: "orders",
+    fields: record_fields![
+        // The order number (订单号); called `name` because every record has a name that
+        // timelines, lookups and the search box show.
+        field("name", FieldKind::Text { max: 64 })
+            .required()
+            .sortable()
+            .searchable()
+            .contact_point(),
+        field("account_id", FieldKind::AccountRef).required(),
+        field("order_date", FieldKind::Date).required().sortable(),
+        field("status", FieldKind::Choice(ORDER_STATUSES)).sortable(),
+        field("total", FieldKind::Money).required().sortable(),
+        field("currency", FieldKind::Text { max: 3 }),
+        field("quantity", FieldKind::Integer),
+        field("notes", FieldKind::LongText { max: 5000 }),
+    ],
+};
+
 /// The entities that have records, custom fields and permissions.
-pub static ENTITIES: &[&EntityDef] = &[&ACCOUNT, &CONTACT];
+pub static ENTITIES: &[&EntityDef] = &[&ACCOUNT, &CONTACT, &ORDER];
 
 /// Entities whose records go with their customer when the customer's owner hands the
 /// customer over (transfer of ownership); each has an `account_id` field.

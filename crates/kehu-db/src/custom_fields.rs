@@ -42,7 +42,11 @@ pub async fn for_entity(db: &Db, entity: &str) -> DbResult<Vec<CustomFieldDef>> 
 pub async fn create(db: &Db, def: &CustomFieldDef) -> DbResult<CustomFieldDef> {
     let mut errors = kehu_core::FieldErrors::default();
     if entity_by_name(&def.entity).is_none() {
-        errors.add("entity", "unknown_entity", "must be account or contact");
+        errors.add(
+            "entity",
+            "unknown_entity",
+            "must be account, contact or order",
+        );
     }
     if !valid_custom_key(&def.key) {
         errors.add(

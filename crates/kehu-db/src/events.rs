@@ -152,6 +152,37 @@ pub async fn account_timeline(
     before_id: Option<i64>,
     limit: u64,
 ) -> DbResult<Vec<Event>> {
+    customer_timeline(
+        db,
+        account_id,
+        contact_visibility,
+        &Visibility::Nothing,
+        before_id,
+        limit,
+    )
+    .await
+}
+
+/// [`account_timeline`] with the events of the customer's orders that `order_visibility`
+/// covers: the customer 360 page's timeline.
+pub async fn customer_timeline(
+    db: &Db,
+    account_id: i64,
+    contact_visibility: &Visibility,
+    order_visibility: &Visibility,
+    before_id: Option<i64>,
+    limit: u64,
+) -> DbResult<Vec<Event>> {
+    let visible_orders = Query::select()
+        .column((ident("orders"), ident("id")))
+        .from(ident("orders"))
+        .and_where(Expr::col((ident("orders"), ident("account_id"))).eq(account_id))
+        .cond_where(visibility_condition(
+            db.backend(),
+            "orders",
+            order_visibility,
+        ))
+        .to_owned();
     let visible_contacts = Query::select()
         .column((ident("contacts"), ident("id")))
         .from(ident("contacts"))
@@ -175,6 +206,12 @@ pub async fn account_timeline(
                 .add(
                     Expr::col((ident("events"), ident("record_id"))).in_subquery(visible_contacts),
                 ),
+        )
+        .add(
+            Cond::all()
+                .add(Expr::col((ident("events"), ident("account_id"))).eq(account_id))
+                .add(Expr::col((ident("events"), ident("entity"))).eq("order"))
+                .add(Expr::col((ident("events"), ident("record_id"))).in_subquery(visible_orders)),
         );
     read(db, which, before_id, limit).await
 }

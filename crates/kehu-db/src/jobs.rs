@@ -118,3 +118,22 @@ pub async fn fail(db: &Db, job: &Job, error: &str) -> DbResult<()> {
     db.conn().execute(&update).await?;
     Ok(())
 }
+
+/// How many jobs of a kind are waiting or running (not done, retries left), so that a
+/// scheduler or a button does not queue the same work twice.
+pub async fn pending(db: &Db, kind: &str) -> DbResult<i64> {
+    let select = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(ident("jobs"))
+        .and_where(Expr::col(ident("kind")).eq(kind))
+        .and_where(Expr::col(ident("done_at")).is_null())
+        .and_where(Expr::col(ident("attempts")).lt(Expr::col(ident("max_attempts"))))
+        .to_owned();
+    Ok(db
+        .conn()
+        .fetch_ints(&select)
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0))
+}

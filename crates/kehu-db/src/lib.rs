@@ -8,10 +8,12 @@
 pub mod auth;
 mod conn;
 pub mod custom_fields;
+pub mod customer_values;
 pub mod events;
 pub mod jobs;
 mod migrate;
 pub use migrate::versions as migration_versions;
+pub mod orders;
 pub mod picklists;
 pub mod records;
 pub mod roles;

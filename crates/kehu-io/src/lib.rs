@@ -2,3 +2,4 @@
 //! wizard, Chinese included.
 
 pub mod csv_export;
+pub mod orders_csv;

@@ -2,6 +2,8 @@
 //! and schedules the recurring housekeeping jobs. Several servers may run workers
 //! against one PostgreSQL; the queue hands each job to one of them.
 
+pub mod customer_values;
+
 use chrono::Duration;
 use kehu_db::jobs::{self, Job};
 use kehu_db::Db;
@@ -27,8 +29,34 @@ pub async fn run_job(db: &Db, job: &Job) -> anyhow::Result<()> {
             db.refresh_statistics(false).await?;
             Ok(())
         }
+        customer_values::JOB_KIND => {
+            let requested_by = job.payload.get("requested_by").and_then(|v| v.as_i64());
+            let as_of = customer_values::business_today();
+            customer_values::recompute(
+                db,
+                as_of,
+                &customer_values::ValueSettings::default(),
+                requested_by,
+            )
+            .await?;
+            Ok(())
+        }
         other => anyhow::bail!("unknown job kind {other:?}"),
     }
+}
+
+/// Queues the customer value job when no complete run is from today (business time
+/// zone) and none is queued: just after midnight in practice, and on the first start
+/// after loading data.
+pub async fn schedule_nightly_values(db: &Db) -> anyhow::Result<()> {
+    let today = customer_values::business_today();
+    let fresh = kehu_db::customer_values::latest_run(db)
+        .await?
+        .is_some_and(|run| run.as_of >= today);
+    if !fresh {
+        kehu_db::customer_values::request_recompute(db, None).await?;
+    }
+    Ok(())
 }
 
 /// Claims and runs jobs until `stop` turns true.
@@ -45,6 +73,9 @@ pub async fn run_worker(db: Db, mut stop: watch::Receiver<bool>) {
                 {
                     tracing::warn!(%error, kind, "could not schedule housekeeping");
                 }
+            }
+            if let Err(error) = schedule_nightly_values(&db).await {
+                tracing::warn!(%error, "could not schedule the customer value job");
             }
             next_housekeeping = chrono::Utc::now() + Duration::hours(1);
         }

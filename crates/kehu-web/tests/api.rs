@@ -520,4 +520,225 @@ backend_tests!(
     openapi_document_is_served,
     session_cookies_need_the_csrf_token,
     deactivated_users_lose_their_tokens_at_once,
+    orders_round_trip_with_version_checks,
+    analytics_cover_only_the_callers_customers,
 );
+
+async fn orders_round_trip_with_version_checks(db: Db) {
+    let w = world(db).await;
+    let (_, customer) = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            &w.rep_a,
+            Some(json!({"name": "茶叶店"})),
+        )
+        .await;
+    let account_id = customer["id"].as_i64().unwrap();
+    let (status, order) = w
+        .call(
+            "POST",
+            "/api/v1/orders",
+            &w.admin,
+            Some(json!({"name": "SO-1", "account_id": account_id, "order_date": "2024-05-01", "total": 99_900})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    let id = order["id"].as_i64().unwrap();
+    let version = order["version"].as_i64().unwrap();
+
+    let (status, _) = w
+        .call(
+            "PATCH",
+            &format!("/api/v1/orders/{id}"),
+            &w.rep_a,
+            Some(json!({"version": version, "status": "cancelled"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the customer's rep may change its order"
+    );
+    let (status, body) = w
+        .call(
+            "PATCH",
+            &format!("/api/v1/orders/{id}"),
+            &w.admin,
+            Some(json!({"version": version, "total": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    let (status, body) = w
+        .call(
+            "POST",
+            "/api/v1/orders",
+            &w.admin,
+            Some(json!({"account_id": account_id, "order_date": "2024-02-30", "total": "much"})),
+        )
+        .await;
+    // A wrong JSON type is a malformed request (400), as for customers.
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    for field in ["name", "order_date", "total"] {
+        assert!(
+            body["error"]["fields"][field].is_object(),
+            "{field}: {body}"
+        );
+    }
+
+    let (_, list) = w
+        .call(
+            "GET",
+            &format!("/api/v1/orders?account_id={account_id}&status=cancelled"),
+            &w.rep_a,
+            None,
+        )
+        .await;
+    assert_eq!(names(&list), ["SO-1"]);
+    let (_, list) = w.call("GET", "/api/v1/orders", &w.rep_b, None).await;
+    assert!(
+        names(&list).is_empty(),
+        "another rep sees no orders: {list}"
+    );
+
+    // The order's creation and cancellation are on its customer's timeline.
+    let (_, timeline) = w
+        .call(
+            "GET",
+            &format!("/api/v1/accounts/{account_id}/timeline"),
+            &w.rep_a,
+            None,
+        )
+        .await;
+    let order_events: Vec<&str> = timeline["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity"] == "order")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(order_events, ["updated", "created"], "{timeline}");
+}
+
+async fn analytics_cover_only_the_callers_customers(db: Db) {
+    let w = world(db).await;
+    let mut ids = Vec::new();
+    for (token, name, orders) in [
+        (&w.rep_a, "A 的大客户", 6),
+        (&w.rep_a, "A 的小客户", 1),
+        (&w.rep_b, "B 的客户", 3),
+    ] {
+        let (_, customer) = w
+            .call(
+                "POST",
+                "/api/v1/accounts",
+                token,
+                Some(json!({"name": name})),
+            )
+            .await;
+        let account_id = customer["id"].as_i64().unwrap();
+        ids.push(account_id);
+        for n in 0..orders {
+            let (status, body) = w
+                .call(
+                    "POST",
+                    "/api/v1/orders",
+                    token,
+                    Some(json!({
+                        "name": format!("{name}-{n}"),
+                        "account_id": account_id,
+                        "order_date": format!("2024-0{}-10", n + 1),
+                        "total": 50_000,
+                    })),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+    }
+    // A cancelled order does not count.
+    w.call(
+        "POST",
+        "/api/v1/orders",
+        &w.rep_a,
+        Some(json!({"name": "X", "account_id": ids[1], "order_date": "2024-07-01", "total": 9_999_999, "status": "cancelled"})),
+    )
+    .await;
+
+    let (_, before) = w.call("GET", "/api/v1/analytics/rfm", &w.rep_a, None).await;
+    assert!(before["run"].is_null(), "nothing computed yet: {before}");
+    let (status, queued) = w
+        .call("POST", "/api/v1/analytics/runs", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
+    let (status, again) = w
+        .call("POST", "/api/v1/analytics/runs", &w.rep_b, None)
+        .await;
+    assert_eq!((status, &again["queued"]), (StatusCode::OK, &json!(false)));
+    let job = kehu_db::jobs::claim(&w.db, chrono::Duration::seconds(60))
+        .await
+        .unwrap()
+        .expect("the queued job");
+    kehu_jobs::run_job(&w.db, &job).await.expect("the job runs");
+
+    let (status, rfm) = w.call("GET", "/api/v1/analytics/rfm", &w.rep_a, None).await;
+    assert_eq!(status, StatusCode::OK, "{rfm}");
+    assert!(rfm["run"]["computed_at"].is_string(), "{rfm}");
+    let customers: Vec<&str> = rfm["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        customers,
+        ["A 的大客户", "A 的小客户"],
+        "by revenue, own only"
+    );
+    assert_eq!(
+        rfm["customers"][1]["monetary"],
+        json!(50_000),
+        "cancelled not counted"
+    );
+    let grid_customers: i64 = rfm["grid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["customers"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        grid_customers, 2,
+        "the grid counts only the rep's customers"
+    );
+
+    let (_, all) = w.call("GET", "/api/v1/analytics/abc", &w.admin, None).await;
+    assert_eq!(all["customers"].as_array().unwrap().len(), 3, "{all}");
+    let (_, theirs) = w
+        .call("GET", "/api/v1/analytics/lifecycle", &w.rep_b, None)
+        .await;
+    let stages: i64 = theirs["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_i64().unwrap())
+        .sum();
+    assert_eq!(stages, 1, "{theirs}");
+    let (_, clv) = w.call("GET", "/api/v1/analytics/clv", &w.rep_b, None).await;
+    assert!(
+        clv["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] == "B 的客户"),
+        "{clv}"
+    );
+
+    let (status, body) = w
+        .call("GET", "/api/v1/analytics/rfm?r=9x&limit=0", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["fields"]["r"].is_object() && body["error"]["fields"]["limit"].is_object(),
+        "{body}"
+    );
+}

@@ -1138,4 +1138,116 @@ backend_tests!(
     deleted_records_can_be_restored_from_the_recycle_bin,
     saved_filters_reproduce_a_list,
     admin_pages_exist_only_for_administrators,
+    the_analytics_pages_show_the_users_own_customers_in_both_languages,
+    the_cash_flow_calculator_shows_each_year_and_field_errors,
 );
+
+/// Customers of two reps with orders, and a computed analytics run.
+async fn customers_with_orders(w: &World) -> (i64, i64) {
+    let mine = fixtures::account(&w.db, &w.rep_a, serde_json::json!({"name": "王芳的茶庄"})).await;
+    let theirs =
+        fixtures::account(&w.db, &w.rep_b, serde_json::json!({"name": "李强的酒楼"})).await;
+    for (owner, account, count) in [(&w.rep_a, mine.id, 4), (&w.rep_b, theirs.id, 2)] {
+        for n in 0..count {
+            fixtures::try_create(
+                &w.db,
+                &kehu_core::entity::ORDER,
+                owner,
+                serde_json::json!({
+                    "name": format!("SO-{account}-{n}"),
+                    "account_id": account,
+                    "order_date": format!("2024-0{}-15", n + 1),
+                    "total": 123_400,
+                }),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    kehu_jobs::customer_values::recompute(
+        &w.db,
+        chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
+        &kehu_jobs::customer_values::ValueSettings::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    (mine.id, theirs.id)
+}
+
+async fn the_analytics_pages_show_the_users_own_customers_in_both_languages(db: Db) {
+    let w = world(db).await;
+    let (mine, _) = customers_with_orders(&w).await;
+    // Last order 2024-04-15, 76 days before the as-of day: active.
+    for (language, heading, stage) in [("zh-CN", "RFM 矩阵", "活跃"), ("en", "RFM grid", "Active")]
+    {
+        let browser = w.sign_in("wang", language).await;
+        let page = w.get(&browser, "/analytics").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains(heading), "{language}: {}", page.body);
+        assert!(page.body.contains("echarts"), "the chart script is loaded");
+        assert!(page.body.contains("王芳的茶庄"), "own customer listed");
+        assert!(
+            !page.body.contains("李强的酒楼"),
+            "another rep's customer is not"
+        );
+        // The one analysed customer sits in one heat-map cell, which links to it.
+        let cell = page
+            .body
+            .split("href=\"/analytics/customers?r=")
+            .skip(1)
+            .find(|cell| cell.contains("<strong>1</strong>"))
+            .expect("a cell with one customer");
+        let query: String = cell.split('"').next().unwrap().replace("&amp;", "&");
+        let list = w
+            .get(&browser, &format!("/analytics/customers?r={query}"))
+            .await;
+        assert!(list.body.contains("王芳的茶庄"), "{}", list.body);
+        assert!(list.body.contains(&format!("/accounts/{mine}")));
+
+        let customer = w.get(&browser, &format!("/accounts/{mine}")).await;
+        assert!(
+            customer.body.contains(&format!(
+                "<span class=\"badge badge--primary\">{stage}</span>"
+            )),
+            "lifecycle stage on the 360 page: {}",
+            customer.body
+        );
+        assert!(customer.body.contains("SO-"), "orders on the 360 page");
+        assert!(customer.body.contains("¥1,234.00"));
+    }
+}
+
+async fn the_cash_flow_calculator_shows_each_year_and_field_errors(db: Db) {
+    let w = world(db).await;
+    let browser = w.sign_in("wang", "en").await;
+    let page = w
+        .get(
+            &browser,
+            "/analytics/clv-calculator?acquisition_cost=100&first_purchase_value=100&yearly_revenue=110\
+             &revenue_growth_rate=0&yearly_service_cost=0&retention_rate=100&discount_rate=10&years=1",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // (100 − 100) + 110 / 1.1 = 100.
+    assert!(
+        page.body.contains("Customer lifetime value: ¥100.00"),
+        "{}",
+        page.body
+    );
+    let page = w
+        .get(
+            &browser,
+            "/analytics/clv-calculator?retention_rate=120&years=0&acquisition_cost=-5",
+        )
+        .await;
+    assert!(page.body.contains("must be a percentage from 0 to 100"));
+    assert!(page
+        .body
+        .contains("must be a whole number of years from 1 to 50"));
+    assert!(page.body.contains("must not be negative"));
+    assert!(
+        !page.body.contains("Customer lifetime value:"),
+        "no result from bad input"
+    );
+}

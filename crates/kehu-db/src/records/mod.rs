@@ -92,8 +92,11 @@ impl Record {
 /// they have a DEFAULT. A blank value means the default on create and is refused on update.
 /// (Kept here because the catalogue does not describe NULL-ability; the integration tests
 /// check this list against both schemas.)
-pub(crate) const DEFAULTED_COLUMNS: &[(&str, &str)] =
-    &[("accounts", "kind"), ("accounts", "lifecycle_status")];
+pub(crate) const DEFAULTED_COLUMNS: &[(&str, &str)] = &[
+    ("accounts", "kind"),
+    ("accounts", "lifecycle_status"),
+    ("orders", "status"),
+];
 
 /// Whether a column has a DEFAULT instead of accepting NULL.
 pub(crate) fn has_default(entity: &EntityDef, field: &FieldDef) -> bool {

@@ -13,8 +13,9 @@ use kehu_core::FieldValue;
 use sea_query::{Expr, Query, SimpleExpr, Value};
 use serde_json::{Map, Value as Json};
 
-/// Creates a record. The owner defaults to the actor and must be a user the actor may
-/// create records for; the team is the owner's team.
+/// Creates a record. The owner defaults to the actor (for an order: to its customer's
+/// owner, so the customer's sales rep sees it) and must be a user the actor may create
+/// records for; the team is the owner's team.
 pub async fn create(
     db: &Db,
     entity: &'static EntityDef,
@@ -24,8 +25,15 @@ pub async fn create(
 ) -> DbResult<Record> {
     let backend = db.backend();
     let mut tx = db.begin().await?;
-    let owner_id = match changes.get("owner_id") {
-        Some(FieldValue::Int(id)) => *id,
+    let owner_id = match (changes.get("owner_id"), changes.get("account_id")) {
+        (Some(FieldValue::Int(id)), _) => *id,
+        (_, Some(FieldValue::Int(account_id))) if entity.name == "order" => {
+            // A customer the actor cannot see gives no owner; the reference check below
+            // then refuses it by its `account_id`.
+            account_owner(&mut tx.conn(), actor, *account_id)
+                .await?
+                .unwrap_or(actor.user_id)
+        }
         _ => actor.user_id,
     };
     let team_id = owner_team(&mut tx.conn(), owner_id).await?;
@@ -362,6 +370,25 @@ pub(crate) fn account_of(record: &Record) -> Option<i64> {
         "account" => Some(record.id),
         _ => record.int("account_id"),
     }
+}
+
+/// The owner of a customer the actor may see, if there is one.
+async fn account_owner(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    account_id: i64,
+) -> DbResult<Option<i64>> {
+    let select = Query::select()
+        .column(ident("owner_id"))
+        .from(ident("accounts"))
+        .and_where(Expr::col(ident("id")).eq(account_id))
+        .cond_where(super::visibility_condition(
+            conn.backend(),
+            "accounts",
+            &actor.visibility("account", Action::Read),
+        ))
+        .to_owned();
+    Ok(conn.fetch_ints(&select).await?.first().copied())
 }
 
 async fn owner_team(conn: &mut Conn<'_>, owner_id: i64) -> DbResult<Option<i64>> {

@@ -603,7 +603,14 @@ async fn common_and_rare_filter_values_list_in_order_for_every_scope(db: Db) {
                 .cloned()
                 .collect();
             assert!(!matching.is_empty());
-            for sort in ["name", "-name", "-created_at", "created_at", "-updated_at", "-id"] {
+            for sort in [
+                "name",
+                "-name",
+                "-created_at",
+                "created_at",
+                "-updated_at",
+                "-id",
+            ] {
                 let walked: Vec<i64> = fixtures::all_pages(
                     &db,
                     &ACCOUNT,

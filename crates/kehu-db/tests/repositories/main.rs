@@ -11,10 +11,12 @@ mod common;
 
 mod auth;
 mod concurrency;
+mod customer_values;
 mod events;
 mod jobs;
 mod lists;
 mod migrations;
+mod orders;
 mod org;
 mod permissions;
 mod records;

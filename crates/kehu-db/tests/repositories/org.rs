@@ -401,7 +401,7 @@ async fn custom_fields_are_defined_per_entity(db: Db) {
         .await
         .unwrap_err();
     assert_eq!(field_code(err, "options"), "required");
-    let err = custom_fields::create(&db, &def("orders", "x", CustomFieldKind::Text, &[]))
+    let err = custom_fields::create(&db, &def("invoices", "x", CustomFieldKind::Text, &[]))
         .await
         .unwrap_err();
     assert_eq!(field_code(err, "entity"), "unknown_entity");

@@ -1,5 +1,6 @@
-//! `/api/v1`: JSON REST over customers, contacts, users and teams.
+//! `/api/v1`: JSON REST over customers, contacts, orders, users and teams.
 
+pub mod analytics;
 pub mod audit;
 pub mod json;
 pub mod openapi;
@@ -13,13 +14,15 @@ use crate::state::AppState;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kehu_core::entity::{ACCOUNT, CONTACT};
+use kehu_core::entity::{ACCOUNT, CONTACT, ORDER};
 
 /// All API routes, to be nested at `/api/v1`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .nest("/accounts", records::routes(&ACCOUNT))
         .nest("/contacts", records::routes(&CONTACT))
+        .nest("/orders", records::routes(&ORDER))
+        .nest("/analytics", analytics::routes())
         .route("/accounts/{id}/contacts", get(related::contacts_of_account))
         .route("/accounts/{id}/timeline", get(related::account_timeline))
         .route("/search", get(related::search))

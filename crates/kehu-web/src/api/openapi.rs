@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document of `/api/v1`, generated from the field catalogue so that the
 //! schema always matches what the handlers accept.
 
-use kehu_core::entity::{EntityDef, FieldDef, FieldKind, ACCOUNT, CONTACT};
+use kehu_core::entity::{EntityDef, FieldDef, FieldKind, ACCOUNT, CONTACT, ORDER};
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -312,6 +312,7 @@ pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
     paths = entity_paths(paths, &ACCOUNT, "Account");
     paths = entity_paths(paths, &CONTACT, "Contact");
+    paths = entity_paths(paths, &ORDER, "Order");
     let mut users = simple_get("users", "List users");
     users.post = Some(
         OperationBuilder::new()
@@ -404,6 +405,35 @@ pub fn document() -> OpenApi {
                 "audit",
                 "Search the audit log (admin): user_id, entity, record_id, action, from, until, before_id",
             ),
+        )
+        .path(
+            "/api/v1/analytics/rfm",
+            simple_get(
+                "analytics",
+                "RFM grid (r, f, customers, revenue), segments, and customers by revenue: ?segment= &r= &f= &limit=",
+            ),
+        )
+        .path(
+            "/api/v1/analytics/abc",
+            simple_get("analytics", "ABC classes and customers by revenue: ?class= &limit="),
+        )
+        .path(
+            "/api/v1/analytics/clv",
+            simple_get("analytics", "Fitted models and customers by CLV (minor units, 12 months)"),
+        )
+        .path(
+            "/api/v1/analytics/lifecycle",
+            simple_get("analytics", "Customers per lifecycle stage and the at-risk list by CLV × (1 − P(alive)): ?stage="),
+        )
+        .path(
+            "/api/v1/analytics/runs",
+            PathItem::new(
+                HttpMethod::Post,
+                OperationBuilder::new()
+                    .tag("analytics")
+                    .summary(Some("Queue a recomputation of customer values (202; 200 with queued=false when one is already queued)"))
+                    .response("202", ResponseBuilder::new().description("queued").build()),
+            ),
         );
     let error = ObjectBuilder::new().schema_type(Type::Object).property(
         "error",
@@ -423,6 +453,8 @@ pub fn document() -> OpenApi {
         .schema("AccountInput", record_schema(&ACCOUNT, true))
         .schema("Contact", record_schema(&CONTACT, false))
         .schema("ContactInput", record_schema(&CONTACT, true))
+        .schema("Order", record_schema(&ORDER, false))
+        .schema("OrderInput", record_schema(&ORDER, true))
         .schema("Error", error)
         .security_scheme(
             "bearer",

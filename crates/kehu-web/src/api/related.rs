@@ -92,10 +92,11 @@ pub async fn account_timeline(
         id,
     )
     .await?;
-    let events = events::account_timeline(
+    let events = events::customer_timeline(
         &state.db,
         id,
         &auth.actor.visibility("contact", Action::Read),
+        &auth.actor.visibility("order", Action::Read),
         params.before,
         params.limit.unwrap_or(50),
     )

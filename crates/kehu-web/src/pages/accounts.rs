@@ -57,6 +57,8 @@ struct AccountPage {
     sharing: super::sharing::SharingPanel,
     new_contact_link: Option<String>,
     notice: Option<String>,
+    orders: Vec<super::account_value::OrderLine>,
+    value: Option<super::account_value::ValueCard>,
 }
 
 #[derive(Template)]
@@ -161,10 +163,11 @@ async fn timeline_items(
     before: Option<i64>,
 ) -> Result<(Vec<TimelineItem>, Option<String>), super::render::PageError> {
     let contact_visibility = ctx.actor().visibility("contact", Action::Read);
-    let events = events::account_timeline(
+    let events = events::customer_timeline(
         &state.db,
         account.id,
         &contact_visibility,
+        &ctx.actor().visibility("order", Action::Read),
         before,
         TIMELINE_PAGE,
     )
@@ -229,6 +232,8 @@ pub async fn show(
             .then(|| format!("/contacts/new?account_id={id}")),
         notice: Notice::from_params(t, &params),
         sharing: super::sharing::sharing_panel(&ctx, &state, &ACCOUNT, &account).await?,
+        orders: super::account_value::recent_orders(&state, &ctx, id).await?,
+        value: super::account_value::value_card(&state, &ctx, id).await?,
         name,
     };
     Ok(render(&page))

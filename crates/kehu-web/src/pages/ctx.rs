@@ -163,6 +163,16 @@ pub struct Layout {
     pub htmx_url: String,
     /// Kehu's script URL.
     pub js_url: String,
+    /// The ECharts script URL, for pages with charts (it is large, so only they load it).
+    pub charts_url: Option<String>,
+}
+
+impl Layout {
+    /// This layout, loading ECharts for the page's `data-chart` elements.
+    pub fn with_charts(mut self) -> Layout {
+        self.charts_url = Some(asset_url(crate::assets::ECHARTS_JS));
+        self
+    }
 }
 
 impl Layout {
@@ -184,6 +194,7 @@ impl Layout {
             css_url: asset_url(APP_CSS),
             htmx_url: asset_url(HTMX_JS),
             js_url: asset_url(APP_JS),
+            charts_url: None,
         }
     }
 }

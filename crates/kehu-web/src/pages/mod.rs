@@ -4,8 +4,10 @@
 //! Handlers stay thin: parse the request, check permission, call one repository
 //! function, render a template. Every string comes from the catalogue ([`crate::i18n`]).
 
+pub mod account_value;
 pub mod accounts;
 pub mod admin;
+pub mod analytics;
 pub mod contacts;
 pub mod ctx;
 pub mod format;
@@ -107,4 +109,5 @@ pub fn page_routes() -> Router<AppState> {
             post(recycle_bin::restore),
         )
         .merge(admin::routes())
+        .merge(analytics::routes())
 }

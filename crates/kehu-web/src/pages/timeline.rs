@@ -102,7 +102,10 @@ fn from_event(
     };
     let subject_link = match (entity, event.record_id, event.action.as_str()) {
         (Some(_), _, "deleted") => None,
-        (Some(entity), Some(id), _) => Some(format!("/{}/{id}", entity.table)),
+        // Orders have no page of their own yet; they show on their customer's page.
+        (Some(entity), Some(id), _) if entity.name != "order" => {
+            Some(format!("/{}/{id}", entity.table))
+        }
         _ => None,
     };
     TimelineItem {

@@ -1,6 +1,7 @@
 //! The command line: one binary, several subcommands.
 
 pub mod analytics;
+mod import;
 mod token;
 mod user;
 
@@ -37,6 +38,8 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Load the demo company into an empty database and print its passwords once.
     Demo,
+    /// Load data from files: `kehu import orders FILE.csv`.
+    Import(import::ImportArgs),
     /// Customer value analytics on CSV files (RFM, ABC, CLV).
     Analytics(analytics::AnalyticsArgs),
 }
@@ -68,6 +71,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(args) => user::run(args, open_database(cli.database_url, &file).await?).await,
         Command::Token(args) => {
             token::run(args, open_database(cli.database_url, &file).await?).await
+        }
+        Command::Import(args) => {
+            import::run(args, open_database(cli.database_url, &file).await?).await
         }
         Command::Demo => {
             let db = open_database(cli.database_url, &file).await?;

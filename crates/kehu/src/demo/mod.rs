@@ -7,6 +7,7 @@
 //! the operating system's random source and are shown once.
 
 mod generate;
+mod orders;
 mod words;
 
 use anyhow::{bail, Context as _};
@@ -14,10 +15,11 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
 use chrono::Utc;
-use kehu_core::entity::{CustomFieldDef, CustomFieldKind, EntityDef, ACCOUNT, CONTACT};
+use kehu_core::entity::{CustomFieldDef, CustomFieldKind, EntityDef, ACCOUNT, CONTACT, ORDER};
 use kehu_core::filter::Sort;
 use kehu_core::permission::Visibility;
 use kehu_core::validation::{Mode, Schema};
+use kehu_core::FieldValue;
 use kehu_db::records::{self, BulkRow, ListQuery};
 use kehu_db::users::NewUser;
 use kehu_db::{custom_fields, picklists, roles, teams, users, Db};
@@ -125,6 +127,8 @@ pub struct DemoSummary {
     pub customers: usize,
     /// Contacts created.
     pub contacts: usize,
+    /// Orders created.
+    pub orders: usize,
 }
 
 /// Passwords stay out of logs and panic messages.
@@ -150,6 +154,7 @@ impl fmt::Debug for DemoSummary {
             .field("teams", &self.teams)
             .field("customers", &self.customers)
             .field("contacts", &self.contacts)
+            .field("orders", &self.orders)
             .finish()
     }
 }
@@ -330,6 +335,8 @@ pub async fn load_demo(db: &Db, rng_seed: u64) -> anyhow::Result<DemoSummary> {
         .await
         .context("loading demo contacts")?;
 
+    let order_count = load_orders(db, rng_seed, &accounts, &account_ids).await?;
+
     let mut demo_users = Vec::new();
     for ((username, display_name, role, team), password) in PEOPLE.iter().zip(passwords) {
         let user_id = created
@@ -353,15 +360,54 @@ pub async fn load_demo(db: &Db, rng_seed: u64) -> anyhow::Result<DemoSummary> {
         teams: team_ids.iter().map(|(name, _)| name.to_string()).collect(),
         customers: account_ids.len(),
         contacts: boss_count + staff_count,
+        orders: order_count,
     })
+}
+
+/// Loads a few years of orders of the demo customers; gives how many.
+async fn load_orders(
+    db: &Db,
+    rng_seed: u64,
+    accounts: &[generate::NewAccount],
+    account_ids: &[i64],
+) -> anyhow::Result<usize> {
+    let created: Vec<_> = accounts.iter().map(|a| a.created_at).collect();
+    let generated = orders::generate_orders(rng_seed, Utc::now(), &created);
+    let field = |name| ORDER.field(name).expect("orders have this field");
+    let rows: Vec<BulkRow> = generated
+        .into_iter()
+        .map(|order| BulkRow {
+            owner_id: accounts[order.customer].owner_id,
+            fields: vec![
+                (field("name"), FieldValue::Text(order.number)),
+                (
+                    field("account_id"),
+                    FieldValue::Int(account_ids[order.customer]),
+                ),
+                (field("order_date"), FieldValue::Date(order.date)),
+                (field("status"), FieldValue::Text(order.status.into())),
+                (field("total"), FieldValue::Int(order.total)),
+                (field("currency"), FieldValue::Text("CNY".into())),
+                (field("quantity"), FieldValue::Int(order.quantity)),
+            ],
+            created_at: order.date.and_hms_opt(3, 0, 0).map(|t| t.and_utc()),
+            ..BulkRow::default()
+        })
+        .collect();
+    let count = rows.len();
+    records::bulk_insert(db, &ORDER, None, rows)
+        .await
+        .context("loading demo orders")?;
+    Ok(count)
 }
 
 /// Prints what was loaded and every demo password, once.
 pub fn print_summary(summary: &DemoSummary) {
     println!(
-        "Demo company loaded: {} customers, {} contacts, teams {}.",
+        "Demo company loaded: {} customers, {} contacts, {} orders, teams {}.",
         summary.customers,
         summary.contacts,
+        summary.orders,
         summary.teams.join(", ")
     );
     println!();

@@ -51,6 +51,46 @@ async fn check_demo(db: &Db) {
         (customers, contacts)
     );
 
+    // Orders: a few years of history in which every RFM segment and lifecycle stage has
+    // customers, and cancelled orders that analytics leave out.
+    let today = Utc::now().date_naive();
+    let purchases = kehu_db::orders::purchases(db, &everything, &everything, today)
+        .await
+        .unwrap();
+    assert!(
+        summary.orders > purchases.len(),
+        "some orders are cancelled"
+    );
+    assert!(purchases.len() > 5_000, "{} purchases", purchases.len());
+    let computed = kehu_jobs::customer_values::compute_values(
+        &purchases,
+        today,
+        &kehu_jobs::customer_values::ValueSettings::default(),
+    )
+    .unwrap();
+    let segments: BTreeSet<&str> = computed.values.iter().map(|v| v.segment.as_str()).collect();
+    assert_eq!(
+        segments.len(),
+        10,
+        "every segment is populated: {segments:?}"
+    );
+    let stages: BTreeSet<&str> = computed
+        .values
+        .iter()
+        .map(|v| v.lifecycle.as_str())
+        .collect();
+    assert_eq!(
+        stages.len(),
+        5,
+        "every lifecycle stage is populated: {stages:?}"
+    );
+    assert!(
+        computed.model["bgnbd"]["params"].is_object(),
+        "{}",
+        computed.model
+    );
+    assert!(computed.values.iter().all(|v| v.clv.is_some()));
+
     // Teams: a sales department with two sales teams, and service.
     let all_teams = teams::list(db).await.unwrap();
     let sales = all_teams

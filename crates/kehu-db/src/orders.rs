@@ -1,0 +1,131 @@
+//! Orders beyond the generic record paths: matching imported rows to customers and
+//! reading the purchase history that customer analytics work on.
+//!
+//! Orders are an ordinary catalogued entity ([`kehu_core::entity::ORDER`]), so create,
+//! change, delete, list and search go through [`crate::records`] like customers do.
+
+use crate::records::{ident, visibility_condition};
+use crate::{Db, DbResult};
+use chrono::NaiveDate;
+use kehu_core::entity::CANCELLED;
+use kehu_core::permission::Visibility;
+use sea_query::{Cond, Expr, Query};
+use std::collections::HashMap;
+
+/// A customer an import row refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerRef {
+    /// The customer's id.
+    pub id: i64,
+    /// The customer's owner, who also owns its orders.
+    pub owner_id: i64,
+}
+
+/// Keys per statement when matching customers; far below both backends' parameter limits.
+const KEYS_PER_QUERY: usize = 500;
+
+/// Finds the customers (not in the recycle bin, inside `visibility`) that `keys` name:
+/// a key is a customer's id or its customer code. A code wins over an id when both
+/// match different customers, because an import file's ids come from another system.
+pub async fn customers_by_key(
+    db: &Db,
+    visibility: &Visibility,
+    keys: &[&str],
+) -> DbResult<HashMap<String, CustomerRef>> {
+    let mut unique: Vec<&str> = keys.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut found = HashMap::new();
+    for chunk in unique.chunks(KEYS_PER_QUERY) {
+        let ids: Vec<i64> = chunk.iter().filter_map(|k| k.parse().ok()).collect();
+        let codes: Vec<String> = chunk.iter().map(|k| k.to_string()).collect();
+        let select = Query::select()
+            .columns([ident("id"), ident("owner_id"), ident("code")])
+            .from(ident("accounts"))
+            .and_where(Expr::col(ident("deleted_at")).is_null())
+            .cond_where(visibility_condition(db.backend(), "accounts", visibility))
+            .cond_where(
+                Cond::any()
+                    .add(Expr::col(ident("id")).is_in(ids))
+                    .add(Expr::col(ident("code")).is_in(codes)),
+            )
+            .to_owned();
+        let rows = db
+            .conn()
+            .fetch_all(&select, |row| {
+                Ok((
+                    crate::conn::required(row.int("id"), "id")?,
+                    crate::conn::required(row.int("owner_id"), "owner_id")?,
+                    row.text("code")?,
+                ))
+            })
+            .await?;
+        for (id, owner_id, code) in rows {
+            let customer = CustomerRef { id, owner_id };
+            found.entry(id.to_string()).or_insert(customer);
+            if let Some(code) = code {
+                found.insert(code, customer);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// One purchase as analytics see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchaseRow {
+    /// The customer.
+    pub account_id: i64,
+    /// The order date.
+    pub date: NaiveDate,
+    /// The order total in minor units.
+    pub total: i64,
+}
+
+/// The purchases up to `as_of` of the customers `accounts` covers, in orders that
+/// `orders` covers: cancelled orders and anything in the recycle bin do not count.
+/// Sorted by customer and date.
+pub async fn purchases(
+    db: &Db,
+    accounts: &Visibility,
+    orders: &Visibility,
+    as_of: NaiveDate,
+) -> DbResult<Vec<PurchaseRow>> {
+    let order_col = |name: &str| Expr::col((ident("orders"), ident(name)));
+    let select = Query::select()
+        .columns([
+            (ident("orders"), ident("account_id")),
+            (ident("orders"), ident("order_date")),
+            (ident("orders"), ident("total")),
+        ])
+        .from(ident("orders"))
+        .inner_join(
+            ident("accounts"),
+            Expr::col((ident("accounts"), ident("id")))
+                .equals((ident("orders"), ident("account_id"))),
+        )
+        .and_where(order_col("deleted_at").is_null())
+        .and_where(Expr::col((ident("accounts"), ident("deleted_at"))).is_null())
+        .and_where(order_col("status").ne(CANCELLED))
+        .and_where(order_col("order_date").lte(as_of))
+        .cond_where(visibility_condition(db.backend(), "accounts", accounts))
+        .cond_where(visibility_condition(db.backend(), "orders", orders))
+        .order_by(
+            (ident("orders"), ident("account_id")),
+            sea_query::Order::Asc,
+        )
+        .order_by(
+            (ident("orders"), ident("order_date")),
+            sea_query::Order::Asc,
+        )
+        .to_owned();
+    db.conn()
+        .fetch_all(&select, |row| {
+            Ok(PurchaseRow {
+                account_id: crate::conn::required(row.int("account_id"), "account_id")?,
+                date: crate::conn::required(row.date("order_date"), "order_date")?,
+                total: crate::conn::required(row.int("total"), "total")?,
+            })
+        })
+        .await
+}
