@@ -74,11 +74,48 @@ pub async fn create_session(
 
 /// The session for a cookie value, if it exists, has not expired and its user is active.
 pub async fn find_session(db: &Db, token: &str) -> DbResult<Option<Session>> {
+    Ok(signed_in_by_session(db, token)
+        .await?
+        .map(|signed_in| Session {
+            user_id: signed_in.user_id,
+            csrf_token: signed_in.csrf_token.unwrap_or_default(),
+        }))
+}
+
+/// Who a credential belongs to, with the permissions epoch read in the same statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedIn {
+    /// The signed-in user (active).
+    pub user_id: i64,
+    /// The session's CSRF token (none for API tokens).
+    pub csrf_token: Option<String>,
+    /// The `auth_epoch` counter: it changes whenever users, roles, grants, teams or team
+    /// managers change, so permissions resolved at the same value are still right.
+    pub permissions_epoch: i64,
+}
+
+/// `(SELECT value FROM auth_epoch)`, read with the credential so that the two agree.
+fn permissions_epoch() -> SimpleExpr {
+    SimpleExpr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column(ident("value"))
+                .from(ident("auth_epoch"))
+                .to_owned()
+                .into_sub_query_statement(),
+        ),
+    )
+}
+
+/// The live session of a cookie value, if its user is active.
+pub async fn signed_in_by_session(db: &Db, token: &str) -> DbResult<Option<SignedIn>> {
     let select = Query::select()
         .columns([
             (ident("sessions"), ident("user_id")),
             (ident("sessions"), ident("csrf_token")),
         ])
+        .expr_as(permissions_epoch(), ident("permissions_epoch"))
         .from(ident("sessions"))
         .inner_join(
             ident("users"),
@@ -93,9 +130,10 @@ pub async fn find_session(db: &Db, token: &str) -> DbResult<Option<Session>> {
         .to_owned();
     db.conn()
         .fetch_optional(&select, |row| {
-            Ok(Session {
+            Ok(SignedIn {
                 user_id: required(row.int("user_id"), "user_id")?,
-                csrf_token: required(row.text("csrf_token"), "csrf_token")?,
+                csrf_token: Some(required(row.text("csrf_token"), "csrf_token")?),
+                permissions_epoch: required(row.int("permissions_epoch"), "permissions_epoch")?,
             })
         })
         .await
@@ -148,8 +186,16 @@ pub async fn create_api_token(db: &Db, user_id: i64, name: &str) -> DbResult<Str
 
 /// The user of a bearer token, if it is valid, not revoked and its user is active.
 pub async fn find_api_token_user(db: &Db, token: &str) -> DbResult<Option<i64>> {
+    Ok(signed_in_by_api_token(db, token)
+        .await?
+        .map(|signed_in| signed_in.user_id))
+}
+
+/// The user of a bearer token (valid, not revoked, user active), with the epoch.
+pub async fn signed_in_by_api_token(db: &Db, token: &str) -> DbResult<Option<SignedIn>> {
     let select = Query::select()
         .column((ident("api_tokens"), ident("user_id")))
+        .expr_as(permissions_epoch(), ident("permissions_epoch"))
         .from(ident("api_tokens"))
         .inner_join(
             ident("users"),
@@ -160,7 +206,15 @@ pub async fn find_api_token_user(db: &Db, token: &str) -> DbResult<Option<i64>> 
         .and_where(Expr::col((ident("api_tokens"), ident("revoked_at"))).is_null())
         .and_where(Expr::col((ident("users"), ident("active"))).eq(true))
         .to_owned();
-    Ok(db.conn().fetch_ints(&select).await?.first().copied())
+    db.conn()
+        .fetch_optional(&select, |row| {
+            Ok(SignedIn {
+                user_id: required(row.int("user_id"), "user_id")?,
+                csrf_token: None,
+                permissions_epoch: required(row.int("permissions_epoch"), "permissions_epoch")?,
+            })
+        })
+        .await
 }
 
 /// Failed sign-ins allowed in a window before the name is locked.

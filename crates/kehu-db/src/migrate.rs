@@ -5,26 +5,21 @@ use crate::{Backend, Db};
 use anyhow::Context;
 
 /// (version, SQL) per backend; the two lists must have the same versions.
+#[rustfmt::skip]
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_orders.sql")),
     (3, include_str!("../migrations/sqlite/0003_permissions.sql")),
-    (
-        4,
-        include_str!("../migrations/sqlite/0004_list_indexes.sql"),
-    ),
+    (4, include_str!("../migrations/sqlite/0004_list_indexes.sql")),
+    (5, include_str!("../migrations/sqlite/0005_auth_epoch.sql")),
 ];
+#[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_orders.sql")),
-    (
-        3,
-        include_str!("../migrations/postgres/0003_permissions.sql"),
-    ),
-    (
-        4,
-        include_str!("../migrations/postgres/0004_list_indexes.sql"),
-    ),
+    (3, include_str!("../migrations/postgres/0003_permissions.sql")),
+    (4, include_str!("../migrations/postgres/0004_list_indexes.sql")),
+    (5, include_str!("../migrations/postgres/0005_auth_epoch.sql")),
 ];
 
 /// The versions of the migrations this binary carries for a backend.

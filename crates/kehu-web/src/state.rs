@@ -1,5 +1,6 @@
 //! What every handler can reach: the database and the web settings.
 
+use crate::auth::cache::PermissionCache;
 use kehu_db::Db;
 use std::sync::Arc;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub db: Db,
     /// Web settings.
     pub config: Arc<WebConfig>,
+    /// Signed-in users' resolved permissions (see [`PermissionCache`]).
+    pub permissions: Arc<PermissionCache>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            permissions: Arc::new(PermissionCache::default()),
         }
     }
 }

@@ -522,7 +522,53 @@ backend_tests!(
     deactivated_users_lose_their_tokens_at_once,
     orders_round_trip_with_version_checks,
     analytics_cover_only_the_callers_customers,
+    permission_changes_apply_to_the_next_request,
 );
+
+/// Permissions are resolved once per user and kept by the server, yet a change of role,
+/// team or team tree applies to the very next request (the database's permission epoch
+/// moves), and nothing old is served after it.
+async fn permission_changes_apply_to_the_next_request(db: Db) {
+    let w = world(db).await;
+    let (_, theirs) = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            &w.rep_b,
+            Some(json!({"name": "南方电网客户有限公司"})),
+        )
+        .await;
+    let uri = format!("/api/v1/accounts/{}", theirs["id"].as_i64().unwrap());
+    // Twice, so that the second answer comes from the resolved permissions kept in memory.
+    for _ in 0..2 {
+        let (status, _) = w.call("GET", &uri, &w.rep_a, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "a rep sees only their own");
+    }
+    let rep_a = kehu_db::users::with_password_hash(&w.db, "rep_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let promote = kehu_db::users::UserChanges {
+        roles: Some(vec!["admin".to_string()]),
+        ..Default::default()
+    };
+    let origin = kehu_db::events::Origin::user(rep_a.id, None);
+    let promoted = kehu_db::users::update(&w.db, &origin, rep_a.id, rep_a.version, promote)
+        .await
+        .unwrap();
+    let (status, body) = w.call("GET", &uri, &w.rep_a, None).await;
+    assert_eq!(status, StatusCode::OK, "an admin now: {body}");
+    let demote = kehu_db::users::UserChanges {
+        roles: Some(vec!["sales_rep".to_string()]),
+        ..Default::default()
+    };
+    kehu_db::users::update(&w.db, &origin, rep_a.id, promoted.version, demote)
+        .await
+        .unwrap();
+    let (status, _) = w.call("GET", &uri, &w.rep_a, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a rep again");
+}
 
 async fn orders_round_trip_with_version_checks(db: Db) {
     let w = world(db).await;

@@ -38,6 +38,7 @@ const TABLES: &[&str] = &[
     "orders",
     "analytics_runs",
     "customer_values",
+    "auth_epoch",
 ];
 
 async fn migrations_apply_to_a_fresh_database_and_are_idempotent(db: Db) {

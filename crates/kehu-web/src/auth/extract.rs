@@ -65,31 +65,35 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiErro
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let (user_id, credential) = if let Some(token) = bearer {
-        match auth::find_api_token_user(&state.db, token).await? {
-            Some(user_id) => (user_id, Credential::Token),
-            None => return Ok(None),
-        }
+    let signed_in = if let Some(token) = bearer {
+        auth::signed_in_by_api_token(&state.db, token).await?
     } else {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else {
             return Ok(None);
         };
-        match auth::find_session(&state.db, cookie.value()).await? {
-            Some(session) => (
-                session.user_id,
-                Credential::Session {
-                    csrf_token: session.csrf_token,
-                },
-            ),
-            None => return Ok(None),
+        auth::signed_in_by_session(&state.db, cookie.value()).await?
+    };
+    let Some(signed_in) = signed_in else {
+        return Ok(None);
+    };
+    let credential = match signed_in.csrf_token {
+        Some(csrf_token) => Credential::Session { csrf_token },
+        None => Credential::Token,
+    };
+    let epoch = signed_in.permissions_epoch;
+    let (user, actor) = match state.permissions.get(signed_in.user_id, epoch) {
+        Some(cached) => cached,
+        None => {
+            let user = users::get(&state.db, signed_in.user_id).await?;
+            let actor = users::actor(&state.db, &user).await?;
+            state.permissions.put(epoch, user.clone(), actor.clone());
+            (user, actor)
         }
     };
-    let user = users::get(&state.db, user_id).await?;
     if !user.active {
         return Ok(None);
     }
-    let actor = users::actor(&state.db, &user).await?;
     Ok(Some(Auth {
         user,
         actor,
@@ -97,7 +101,6 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiErro
     }))
 }
 
-/// Extractor for API handlers: answers 401 JSON when nobody is signed in.
 pub struct ApiAuth(pub Auth);
 
 impl FromRequestParts<AppState> for ApiAuth {
