@@ -569,9 +569,24 @@ async fn common_and_rare_filter_values_list_in_order_for_every_scope(db: Db) {
             }
         })
         .collect();
-    records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
+    let ids = records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
         .await
         .expect("load");
+    // Two of the other team's customers (a 普通 and a VIP one) are shared with the rep,
+    // and appear in the rep's lists among their own.
+    for shared in [ids[2], ids[8]] {
+        kehu_db::shares::share(
+            &db,
+            &ACCOUNT,
+            &admin,
+            None,
+            shared,
+            kehu_db::shares::ShareTarget::User(rep.user_id),
+            kehu_db::shares::ShareAccess::Read,
+        )
+        .await
+        .expect("share");
+    }
     for (who, actor) in [("admin", &admin), ("manager", &manager), ("rep", &rep)] {
         let visibility = fixtures::reads(actor, &ACCOUNT);
         let visible = every_record_with(
@@ -589,7 +604,7 @@ async fn common_and_rare_filter_values_list_in_order_for_every_scope(db: Db) {
         let expected_count = match who {
             "admin" => 2_400,
             "manager" => 1_600,
-            _ => 800,
+            _ => 802,
         };
         assert_eq!(visible.len(), expected_count, "{who} sees their scope");
         for filter in [
