@@ -187,20 +187,11 @@ pub async fn list(
         // walk along the user's own (owner, sort) index. So each part gets its own page
         // of candidates, and the outer query orders the union.
         (Walk::SortIndex, Visibility::WithShares { base, .. }) => {
-            let mine = page_of_ids(backend, entity, base, None, query, walk, limit)?;
-            let shared = plan::shared_only(backend, entity.table, visibility);
-            let shared = page_of_ids(
-                backend,
-                entity,
-                visibility,
-                shared,
-                query,
-                Walk::Planner,
-                limit,
-            )?;
+            let mine = page_of_ids(backend, entity, base, query, walk, limit)?;
+            let shared = shared_ids_after_cursor(backend, entity, visibility, query)?;
             union_of_ids(mine, shared)
         }
-        _ => page_of_ids(backend, entity, visibility, None, query, walk, limit)?,
+        _ => page_of_ids(backend, entity, visibility, query, walk, limit)?,
     };
     let mut select = Query::select();
     select
@@ -234,27 +225,17 @@ pub async fn list(
     })
 }
 
-/// `SELECT id` of the first `limit + 1` rows after the cursor, in the list's order;
-/// `scope` replaces the visibility's own predicate when given.
+/// `SELECT id` of the first `limit + 1` rows after the cursor, in the list's order.
 fn page_of_ids(
     backend: Backend,
     entity: &'static EntityDef,
     visibility: &Visibility,
-    scope: Option<Cond>,
     query: &ListQuery,
     walk: Walk,
     limit: u64,
 ) -> DbResult<SelectStatement> {
     let table = entity.table;
-    let mut page_ids = match scope {
-        Some(scope) => {
-            let mut select =
-                filtered_select(backend, entity, &Visibility::Everything, query, walk)?;
-            select.cond_where(scope);
-            select
-        }
-        None => filtered_select(backend, entity, visibility, query, walk)?,
-    };
+    let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
     page_ids.column((ident(table), ident("id")));
     if let Some(cursor) = &query.cursor {
         page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
@@ -262,6 +243,33 @@ fn page_of_ids(
     order_rows(&mut page_ids, entity, query.sort);
     page_ids.limit(limit + 1);
     Ok(page_ids)
+}
+
+/// The records shared with the user that match the filters and follow the cursor, found
+/// through the shares alone (filters are not index keys here: with them the planner
+/// walked a filter's index through most of the table). Shares are made one by one, so
+/// they are few; the outer query orders and cuts the page.
+fn shared_ids_after_cursor(
+    backend: Backend,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+) -> DbResult<SelectStatement> {
+    let table = entity.table;
+    let mut select = filtered_select(
+        backend,
+        entity,
+        &Visibility::Everything,
+        query,
+        Walk::SortIndex,
+    )?;
+    select.cond_where(plan::shared_only(backend, table, visibility));
+    select.column((ident(table), ident("id")));
+    if let Some(cursor) = &query.cursor {
+        let after = keyset_condition(backend, entity, query.sort, cursor)?;
+        select.and_where(plan::not_an_index_key(Cond::all().add(after)));
+    }
+    Ok(select)
 }
 
 /// The ids of two pages of candidates, for `id IN (…)` (each page is wrapped, because

@@ -135,7 +135,7 @@ pub(crate) fn scope_is_index_key(visibility: &Visibility) -> bool {
 /// Only the records shared with the user of a [`Visibility::WithShares`] (nothing for
 /// other visibilities): the second part of a page whose first part walks the user's own
 /// records.
-pub(crate) fn shared_only(backend: Backend, table: &str, visibility: &Visibility) -> Option<Cond> {
+pub(crate) fn shared_only(backend: Backend, table: &str, visibility: &Visibility) -> Cond {
     let Visibility::WithShares {
         user_id,
         team_ids,
@@ -143,7 +143,7 @@ pub(crate) fn shared_only(backend: Backend, table: &str, visibility: &Visibility
         ..
     } = visibility
     else {
-        return Some(Cond::all().add(SimpleExpr::Constant(false.into())));
+        return Cond::all().add(SimpleExpr::Constant(false.into()));
     };
     let shared_with_user = Visibility::WithShares {
         base: Box::new(Visibility::Nothing),
@@ -151,9 +151,5 @@ pub(crate) fn shared_only(backend: Backend, table: &str, visibility: &Visibility
         team_ids: team_ids.clone(),
         write: *write,
     };
-    Some(super::visibility_condition(
-        backend,
-        table,
-        &shared_with_user,
-    ))
+    super::visibility_condition(backend, table, &shared_with_user)
 }
