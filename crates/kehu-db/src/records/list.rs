@@ -181,18 +181,14 @@ pub async fn list(
     // The page's ids first, from as few columns as possible (the list indexes cover
     // them), then the shown columns of those rows only.
     let walk = plan::choose_walk(db, entity, query).await?;
+    let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
+    page_ids.column((ident(table), ident("id")));
+    if let Some(cursor) = &query.cursor {
+        page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
+    }
+    order_rows(&mut page_ids, entity, query.sort);
     let limit = query.limit.clamp(1, 200);
-    let page_ids = match (walk, visibility) {
-        // Records shared with the user are few; as one OR with "mine" they would stop the
-        // walk along the user's own (owner, sort) index. So each part gets its own page
-        // of candidates, and the outer query orders the union.
-        (Walk::SortIndex, Visibility::WithShares { base, .. }) => {
-            let mine = page_of_ids(backend, entity, base, query, walk, limit)?;
-            let shared = shared_ids_after_cursor(backend, entity, visibility, query)?;
-            union_of_ids(mine, shared)
-        }
-        _ => page_of_ids(backend, entity, visibility, query, walk, limit)?,
-    };
+    page_ids.limit(limit + 1);
     let mut select = Query::select();
     select
         .from(ident(table))
@@ -223,71 +219,6 @@ pub async fn list(
         records,
         next_cursor,
     })
-}
-
-/// `SELECT id` of the first `limit + 1` rows after the cursor, in the list's order.
-fn page_of_ids(
-    backend: Backend,
-    entity: &'static EntityDef,
-    visibility: &Visibility,
-    query: &ListQuery,
-    walk: Walk,
-    limit: u64,
-) -> DbResult<SelectStatement> {
-    let table = entity.table;
-    let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
-    page_ids.column((ident(table), ident("id")));
-    if let Some(cursor) = &query.cursor {
-        page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
-    }
-    order_rows(&mut page_ids, entity, query.sort);
-    page_ids.limit(limit + 1);
-    Ok(page_ids)
-}
-
-/// The records shared with the user that match the filters and follow the cursor, found
-/// through the shares alone (filters are not index keys here: with them the planner
-/// walked a filter's index through most of the table). Shares are made one by one, so
-/// they are few; the outer query orders and cuts the page.
-fn shared_ids_after_cursor(
-    backend: Backend,
-    entity: &'static EntityDef,
-    visibility: &Visibility,
-    query: &ListQuery,
-) -> DbResult<SelectStatement> {
-    let table = entity.table;
-    let mut select = filtered_select(
-        backend,
-        entity,
-        &Visibility::Everything,
-        query,
-        Walk::SortIndex,
-    )?;
-    select.cond_where(plan::shared_only(backend, table, visibility));
-    select.column((ident(table), ident("id")));
-    if let Some(cursor) = &query.cursor {
-        let after = keyset_condition(backend, entity, query.sort, cursor)?;
-        select.and_where(plan::not_an_index_key(Cond::all().add(after)));
-    }
-    Ok(select)
-}
-
-/// The ids of two pages of candidates, for `id IN (…)` (each page is wrapped, because
-/// a member of a compound SELECT cannot have its own ORDER BY and LIMIT).
-fn union_of_ids(first: SelectStatement, second: SelectStatement) -> SelectStatement {
-    let id = Alias::new("id");
-    let mut union = Query::select()
-        .column(id.clone())
-        .from_subquery(first, Alias::new("first_part"))
-        .to_owned();
-    union.union(
-        sea_query::UnionType::All,
-        Query::select()
-            .column(id)
-            .from_subquery(second, Alias::new("second_part"))
-            .to_owned(),
-    );
-    union
 }
 
 /// Orders rows by the list's sort, ties broken by id.

@@ -131,25 +131,3 @@ pub(crate) fn not_an_index_key(condition: Cond) -> SimpleExpr {
 pub(crate) fn scope_is_index_key(visibility: &Visibility) -> bool {
     matches!(visibility, Visibility::Own(_) | Visibility::Everything)
 }
-
-/// Only the records shared with the user of a [`Visibility::WithShares`] (nothing for
-/// other visibilities): the second part of a page whose first part walks the user's own
-/// records.
-pub(crate) fn shared_only(backend: Backend, table: &str, visibility: &Visibility) -> Cond {
-    let Visibility::WithShares {
-        user_id,
-        team_ids,
-        write,
-        ..
-    } = visibility
-    else {
-        return Cond::all().add(SimpleExpr::Constant(false.into()));
-    };
-    let shared_with_user = Visibility::WithShares {
-        base: Box::new(Visibility::Nothing),
-        user_id: *user_id,
-        team_ids: team_ids.clone(),
-        write: *write,
-    };
-    super::visibility_condition(backend, table, &shared_with_user)
-}
