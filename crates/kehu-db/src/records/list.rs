@@ -181,6 +181,7 @@ pub async fn list(
     // The page's ids first, from as few columns as possible (the list indexes cover
     // them), then the shown columns of those rows only.
     let walk = plan::choose_walk(db, entity, query).await?;
+    let visibility = plan::without_unused_shares(db, entity, visibility, walk).await?;
     let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
     page_ids.column((ident(table), ident("id")));
     if let Some(cursor) = &query.cursor {

@@ -131,3 +131,35 @@ pub(crate) fn not_an_index_key(condition: Cond) -> SimpleExpr {
 pub(crate) fn scope_is_index_key(visibility: &Visibility) -> bool {
     matches!(visibility, Visibility::Own(_) | Visibility::Everything)
 }
+
+/// The visibility without its "or shared with me" part when nothing is shared with the
+/// user, for walking a sort index: "own OR shared" is no index key, so a sales rep's page
+/// would walk the whole table's list index instead of their own `(owner_id, sort)` one.
+/// One small statement (at most one row) tells.
+pub(crate) async fn without_unused_shares<'a>(
+    db: &Db,
+    entity: &EntityDef,
+    visibility: &'a Visibility,
+    walk: Walk,
+) -> DbResult<&'a Visibility> {
+    let Visibility::WithShares {
+        base,
+        user_id,
+        team_ids,
+        write,
+    } = visibility
+    else {
+        return Ok(visibility);
+    };
+    if walk != Walk::SortIndex {
+        return Ok(visibility);
+    }
+    let shared = crate::shares::shared_ids(entity.name, *user_id, team_ids, *write);
+    let any = Query::select()
+        .expr(Expr::val(1))
+        .from_subquery(shared, Alias::new("shared"))
+        .limit(1)
+        .to_owned();
+    let found = db.conn().fetch_ints(&any).await?;
+    Ok(if found.is_empty() { base } else { visibility })
+}
