@@ -35,8 +35,10 @@ function startServer() {
     const timer = setTimeout(() => reject(new Error(`kehu did not start in 120 s; output:\n${output}`)), 120_000);
     const read = (chunk) => {
       output += chunk.toString();
-      const address = output.match(/Kehu is running at (http:\/\/\S+)/);
-      const password = output.match(/Sign in as `admin` with password: (\S+)/);
+      // Each match needs the line's end: output arrives in chunks, and a chunk may end
+      // in the middle of the address ("http://127" is a valid, wrong, URL).
+      const address = output.match(/Kehu is running at (http:\/\/\S+)\s/);
+      const password = output.match(/Sign in as `admin` with password: (\S+)\s/);
       if (address && password) {
         clearTimeout(timer);
         resolve({ child, url: address[1], password: password[1] });
