@@ -4,6 +4,7 @@
 //! `created_at__lte=2024-12-31`, `industry__in=制造,零售`, `custom.wechat=abc`;
 //! `sort=-created_at` (descending) or `sort=name`.
 
+use crate::consent::{self, Channel};
 use crate::entity::{CustomFieldDef, CustomFieldKind, EntityDef, FieldDef, FieldKind};
 use crate::field_value::{self, FieldValue};
 use crate::validation::FieldErrors;
@@ -58,6 +59,9 @@ pub enum FilterTarget {
     Field(&'static FieldDef),
     /// A custom field in the `custom` JSON column.
     Custom(CustomFieldDef),
+    /// Whether the person consented to a channel (`consent.email=yes`); the value is
+    /// `Int(1)` for yes, `Int(0)` for no (which includes "never asked").
+    Consent(Channel),
 }
 
 /// One checked filter condition.
@@ -158,6 +162,13 @@ pub fn parse_filters<'a>(
             );
             continue;
         };
+        if let Some(channel) = name.strip_prefix("consent.") {
+            match consent_filter(entity, channel, op, raw) {
+                Ok(filter) => filters.push(filter),
+                Err(message) => errors.add(key, "invalid_filter", message),
+            }
+            continue;
+        }
         let target = if let Some(custom_key) = name.strip_prefix("custom.") {
             match custom_fields.iter().find(|c| c.key == custom_key) {
                 Some(def) => FilterTarget::Custom(def.clone()),
@@ -197,6 +208,28 @@ pub fn parse_filters<'a>(
         filters.push(Filter { target, op, values });
     }
     errors.into_result().map(|()| filters)
+}
+
+/// `consent.<channel>=yes|no`, on the entities that describe people.
+fn consent_filter(
+    entity: &EntityDef,
+    channel: &str,
+    op: FilterOp,
+    raw: &str,
+) -> Result<Filter, String> {
+    if !consent::is_person_entity(entity.name) {
+        return Err("only people have consent".into());
+    }
+    let channel = Channel::parse(channel).ok_or("the channel must be email, call or message")?;
+    if op != FilterOp::Eq {
+        return Err("compare consent with = yes or = no".into());
+    }
+    let yes = consent::parse_yes_no(raw).ok_or("must be yes or no")?;
+    Ok(Filter {
+        target: FilterTarget::Consent(channel),
+        op,
+        values: vec![FilterValue::Int(i64::from(yes))],
+    })
 }
 
 fn filter_value(target: &FilterTarget, op: FilterOp, raw: &str) -> Result<FilterValue, String> {
@@ -242,6 +275,10 @@ fn filter_value(target: &FilterTarget, op: FilterOp, raw: &str) -> Result<Filter
                 Ok(FilterValue::Text(raw.to_string()))
             }
         },
+        // Parsed by `consent_filter`, which never gets here.
+        FilterTarget::Consent(_) => consent::parse_yes_no(raw)
+            .map(|yes| FilterValue::Int(i64::from(yes)))
+            .ok_or_else(|| "must be yes or no".into()),
     }
 }
 
@@ -319,6 +356,24 @@ mod tests {
             errors.get("credit_limit__gte").unwrap().code,
             "invalid_filter"
         );
+    }
+
+    #[test]
+    fn consent_filters() {
+        let filters = parse_filters(&ACCOUNT, &[], [("consent.email", "yes")]).unwrap();
+        assert_eq!(filters[0].target, FilterTarget::Consent(Channel::Email));
+        assert_eq!(filters[0].values, vec![FilterValue::Int(1)]);
+        let errors = parse_filters(
+            &ACCOUNT,
+            &[],
+            [("consent.fax", "yes"), ("consent.call", "perhaps")],
+        )
+        .unwrap_err();
+        assert!(errors.get("consent.fax").is_some());
+        assert!(errors.get("consent.call").is_some());
+        let errors =
+            parse_filters(&crate::entity::ORDER, &[], [("consent.email", "yes")]).unwrap_err();
+        assert!(errors.get("consent.email").is_some());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! Nothing here does I/O: the database and web layers call into this crate.
 
+pub mod consent;
 pub mod contact_info;
 pub mod entity;
 pub mod field_value;

@@ -1,6 +1,7 @@
 //! The event stream: every change to a record, in order. It is the customer timeline
 //! (events of the customer and of its contacts) and the audit log. Append-only: nothing
-//! here updates or deletes events.
+//! here updates or deletes events (erasing a person blanks the values in their record's
+//! events, see `personal_data::redact`: the one update the database triggers allow).
 
 use crate::conn::required;
 use crate::records::{ident, visibility_condition};
@@ -227,6 +228,26 @@ pub async fn record_history(
         .add(Expr::col((ident("events"), ident("entity"))).eq(entity))
         .add(Expr::col((ident("events"), ident("record_id"))).eq(record_id));
     read(db, which, None, limit).await
+}
+
+/// Every event of one record, oldest first (for a personal-data export), read in pages.
+pub async fn all_of_record(db: &Db, entity: &str, record_id: i64) -> DbResult<Vec<Event>> {
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let which = Cond::all()
+            .add(Expr::col((ident("events"), ident("entity"))).eq(entity))
+            .add(Expr::col((ident("events"), ident("record_id"))).eq(record_id));
+        let page = read(db, which, before, 500).await?;
+        let done = page.len() < 500;
+        before = page.last().map(|e| e.id);
+        all.extend(page);
+        if done {
+            break;
+        }
+    }
+    all.reverse();
+    Ok(all)
 }
 
 /// Searches the whole audit log, newest first. Only for admins: it is not filtered by

@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod conn;
+pub mod consent;
 pub mod custom_fields;
 pub mod customer_values;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod jobs;
 mod migrate;
 pub use migrate::versions as migration_versions;
 pub mod orders;
+pub mod personal_data;
 pub mod picklists;
 pub mod records;
 pub mod roles;

@@ -359,6 +359,7 @@ pub(crate) fn filter_condition(backend: Backend, table: &str, filter: &Filter) -
     match &filter.target {
         FilterTarget::Field(field) => field_condition(backend, table, field, filter),
         FilterTarget::Custom(def) => custom_condition(backend, table, &def.key, def.kind, filter),
+        FilterTarget::Consent(channel) => crate::consent::filter_condition(table, *channel, filter),
     }
 }
 

@@ -7,9 +7,10 @@ mod plan;
 mod search;
 mod write;
 
+pub(crate) use decode::{bind_value, custom_value};
 pub use list::{count, get, list, Cursor, ListQuery, Page};
 pub(crate) use list::{get_in, matching_ids};
-pub(crate) use write::account_of;
+pub(crate) use write::{account_of, index_text};
 pub use write::{create, restore, soft_delete, update};
 mod bulk;
 pub use bulk::{bulk_insert, BulkRow, POSTGRES_MAX_PARAMS, SQLITE_MAX_PARAMS};
