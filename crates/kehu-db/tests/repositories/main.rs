@@ -19,6 +19,7 @@ mod migrations;
 mod orders;
 mod org;
 mod permissions;
+mod personal_data;
 mod records;
 mod saved_filters;
 mod search;
