@@ -41,14 +41,17 @@ pub fn erased_name(entity: &EntityDef, id: i64) -> String {
 }
 
 /// Erases a person the actor may read, live or in the recycle bin. Irreversible, so it
-/// needs the `delete` grant with scope `all` on the entity (admins by default); a reader
-/// without it gets [`DbError::Forbidden`], anyone else [`DbError::NotFound`].
+/// needs the `delete` grant with scope `all` on the entity (admins by default) — a reader
+/// without it gets [`DbError::Forbidden`], anyone else [`DbError::NotFound`] — and
+/// `confirm` must be the record's current name (checked in the same transaction, so the
+/// caller erases what they saw).
 pub async fn erase(
     db: &Db,
     entity: &'static EntityDef,
     actor: &Actor,
     source_ip: Option<&str>,
     record_id: i64,
+    confirm: &str,
 ) -> DbResult<Record> {
     let backend = db.backend();
     let mut tx = db.begin().await?;
@@ -70,6 +73,13 @@ pub async fn erase(
     }
     if !is_person(&before) {
         return Err(not_a_person());
+    }
+    if confirm.trim() != before.text("name").unwrap_or_default().trim() {
+        return Err(DbError::field(
+            "confirm",
+            "confirm_mismatch",
+            "type the record's name exactly to confirm",
+        ));
     }
     let name = erased_name(entity, record_id);
     let mut update = Query::update();

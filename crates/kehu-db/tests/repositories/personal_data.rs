@@ -234,7 +234,15 @@ async fn erasure_leaves_no_old_value_anywhere(db: Db) {
         [ALICE],
         "found before"
     );
-    let erased = personal_data::erase(&db, &CONTACT, &p.admin, Some("10.0.0.2"), p.alice)
+    let before = sql::row_snapshot(&db, "contacts", p.alice).await;
+    let refused =
+        personal_data::erase(&db, &CONTACT, &p.admin, None, p.alice, ALICE_OLD_NAME).await;
+    assert!(
+        matches!(refused, Err(DbError::Invalid(_))),
+        "a wrong name: {refused:?}"
+    );
+    assert_eq!(sql::row_snapshot(&db, "contacts", p.alice).await, before);
+    let erased = personal_data::erase(&db, &CONTACT, &p.admin, Some("10.0.0.2"), p.alice, ALICE)
         .await
         .unwrap();
     let placeholder = format!("Erased contact #{}", p.alice);
@@ -325,7 +333,7 @@ async fn erasure_reaches_the_recycle_bin(db: Db) {
     records::soft_delete(&db, &CONTACT, &p.admin, None, p.alice)
         .await
         .unwrap();
-    personal_data::erase(&db, &CONTACT, &p.admin, None, p.alice)
+    personal_data::erase(&db, &CONTACT, &p.admin, None, p.alice, ALICE)
         .await
         .unwrap();
     let mut bin = fixtures::query(&CONTACT, "-id", &[], 50);
@@ -371,7 +379,7 @@ async fn events_stay_append_only_except_for_redaction(db: Db) {
         &format!("DELETE FROM events WHERE record_id = {carol} AND entity = 'contact'"),
     )
     .await;
-    personal_data::erase(&db, &CONTACT, &p.admin, None, p.alice)
+    personal_data::erase(&db, &CONTACT, &p.admin, None, p.alice, ALICE)
         .await
         .unwrap();
     let alice = p.alice;
@@ -416,14 +424,14 @@ async fn only_a_full_delete_grant_erases(db: Db) {
     let before = sql::row_snapshot(&db, "contacts", own).await;
     let events_before = sql::scalar(&db, "SELECT COUNT(*) FROM events").await;
     // The owner may delete but not erase: that needs `delete` over all contacts.
-    let refused = personal_data::erase(&db, &CONTACT, &rep, None, own).await;
+    let refused = personal_data::erase(&db, &CONTACT, &rep, None, own, "Dora Diaz").await;
     assert!(matches!(refused, Err(DbError::Forbidden)), "{refused:?}");
     // Someone who cannot see it is told it does not exist, also for the export.
-    let refused = personal_data::erase(&db, &CONTACT, &outsider, None, own).await;
+    let refused = personal_data::erase(&db, &CONTACT, &outsider, None, own, "Dora Diaz").await;
     assert!(matches!(refused, Err(DbError::NotFound)), "{refused:?}");
     let refused = personal_data::export(&db, &CONTACT, &outsider, None, own).await;
     assert!(matches!(refused, Err(DbError::NotFound)), "{refused:?}");
-    let refused = personal_data::erase(&db, &CONTACT, &rep, None, p.alice).await;
+    let refused = personal_data::erase(&db, &CONTACT, &rep, None, p.alice, ALICE).await;
     assert!(matches!(refused, Err(DbError::NotFound)), "{refused:?}");
     assert_eq!(sql::row_snapshot(&db, "contacts", own).await, before);
     assert_eq!(
@@ -431,7 +439,15 @@ async fn only_a_full_delete_grant_erases(db: Db) {
         events_before
     );
     // A company is no person, even for an admin.
-    let refused = personal_data::erase(&db, &ACCOUNT, &p.admin, None, p.company).await;
+    let refused = personal_data::erase(
+        &db,
+        &ACCOUNT,
+        &p.admin,
+        None,
+        p.company,
+        "北京华为科技有限公司",
+    )
+    .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod json;
 pub mod openapi;
 pub mod people;
+pub mod personal_data;
 pub mod records;
 pub mod related;
 pub mod sharing;
@@ -19,8 +20,14 @@ use kehu_core::entity::{ACCOUNT, CONTACT, ORDER};
 /// All API routes, to be nested at `/api/v1`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .nest("/accounts", records::routes(&ACCOUNT))
-        .nest("/contacts", records::routes(&CONTACT))
+        .nest(
+            "/accounts",
+            records::routes(&ACCOUNT).merge(personal_data::routes(&ACCOUNT)),
+        )
+        .nest(
+            "/contacts",
+            records::routes(&CONTACT).merge(personal_data::routes(&CONTACT)),
+        )
         .nest("/orders", records::routes(&ORDER))
         .nest("/analytics", analytics::routes())
         .route("/accounts/{id}/contacts", get(related::contacts_of_account))

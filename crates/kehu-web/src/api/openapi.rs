@@ -286,6 +286,62 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
         )
 }
 
+/// Export, erasure and consent of people (contacts, individual customers).
+fn personal_data_paths(paths: PathsBuilder, table: &str) -> PathsBuilder {
+    let base = format!("/api/v1/{table}/{{id}}");
+    let not_a_person = "not a person (a company customer): not_a_person";
+    let export = OperationBuilder::new()
+        .tag(table)
+        .parameter(id_param())
+        .summary(Some(
+            "Everything Kehu holds about the person, as a JSON download (read permission; recorded in the audit log as an export)",
+        ))
+        .response("200", ResponseBuilder::new().description("application/json attachment").build())
+        .response("404", error_response("no such record, or not visible to you"))
+        .response("422", error_response(not_a_person));
+    let erase = OperationBuilder::new()
+        .tag(table)
+        .parameter(id_param())
+        .summary(Some(
+            "Erase the person, irreversibly: {\"confirm\": \"<current name>\"}. Needs the delete grant with scope all (admins). Personal fields, custom values, search index, consents and the values in the record's history are removed; an `erased` audit entry without values is kept",
+        ))
+        .response("200", ResponseBuilder::new().description("the erased record").build())
+        .response("403", error_response("visible to you, but you may not erase it"))
+        .response("404", error_response("no such record, or not visible to you"))
+        .response("422", error_response("confirm does not match the name, or not a person"));
+    let read_consent = OperationBuilder::new()
+        .tag(table)
+        .parameter(id_param())
+        .summary(Some(
+            "Consent by channel (email, call, message): {granted, source, given_at, recorded_by, recorded_at} or null (never asked: no)",
+        ))
+        .response("200", ResponseBuilder::new().description("OK").build())
+        .response("404", error_response("no such record, or not visible to you"))
+        .response("422", error_response(not_a_person));
+    let set_consent = OperationBuilder::new()
+        .tag(table)
+        .parameter(id_param())
+        .summary(Some(
+            "Record answers: {\"email\": {\"granted\": true, \"source\": \"web_form\"|\"phone\"|\"email\"|\"import\"|\"manual\", \"given_at\": \"2026-05-01\"}}; other channels stay. Shown in the timeline",
+        ))
+        .response("200", ResponseBuilder::new().description("consent by channel").build())
+        .response("403", error_response("visible to you, but you may not edit it"))
+        .response("404", error_response("no such record, or not visible to you"))
+        .response("422", error_response("invalid answers, by field"));
+    let mut consent = PathItem::new(HttpMethod::Get, read_consent);
+    consent.patch = Some(set_consent.build());
+    paths
+        .path(
+            format!("{base}/personal-data"),
+            PathItem::new(HttpMethod::Get, export),
+        )
+        .path(
+            format!("{base}/erase"),
+            PathItem::new(HttpMethod::Post, erase),
+        )
+        .path(format!("{base}/consent"), consent)
+}
+
 fn simple_post(tag: &str, summary: &str) -> PathItem {
     PathItem::new(
         HttpMethod::Post,
@@ -313,6 +369,8 @@ pub fn document() -> OpenApi {
     paths = entity_paths(paths, &ACCOUNT, "Account");
     paths = entity_paths(paths, &CONTACT, "Contact");
     paths = entity_paths(paths, &ORDER, "Order");
+    paths = personal_data_paths(paths, "accounts");
+    paths = personal_data_paths(paths, "contacts");
     let mut users = simple_get("users", "List users");
     users.post = Some(
         OperationBuilder::new()
@@ -488,6 +546,9 @@ mod tests {
             "/api/v1/contacts/{id}/restore",
             "/api/v1/users",
             "/api/v1/contacts/{id}/shares",
+            "/api/v1/contacts/{id}/personal-data",
+            "/api/v1/accounts/{id}/erase",
+            "/api/v1/contacts/{id}/consent",
             "/api/v1/transfers",
             "/api/v1/audit",
         ] {

@@ -55,6 +55,7 @@ struct AccountPage {
     edit_link: Option<String>,
     delete_action: Option<String>,
     sharing: super::sharing::SharingPanel,
+    personal: Option<super::personal_data::PersonalDataPanel>,
     new_contact_link: Option<String>,
     notice: Option<String>,
     orders: Vec<super::account_value::OrderLine>,
@@ -215,6 +216,7 @@ pub async fn show(
         .map(|(f, def)| field_text(t, f, def.kind, account.get(f), &names))
         .collect();
     let may = |action| actor.may("account", action, account.owner_id, account.team_id);
+    let may_edit = super::sharing::may_edit(&ctx, &state, &ACCOUNT, &account).await?;
     let page = AccountPage {
         l: ctx.layout(name.clone(), "accounts"),
         t,
@@ -224,14 +226,13 @@ pub async fn show(
         contacts: contact_tree(t, &contacts),
         timeline,
         more_link,
-        edit_link: super::sharing::may_edit(&ctx, &state, &ACCOUNT, &account)
-            .await?
-            .then(|| format!("/accounts/{id}/edit")),
+        edit_link: may_edit.then(|| format!("/accounts/{id}/edit")),
         delete_action: may(Action::Delete).then(|| format!("/accounts/{id}/delete")),
         new_contact_link: (actor.visibility(CONTACT.name, Action::Create) != Visibility::Nothing)
             .then(|| format!("/contacts/new?account_id={id}")),
         notice: Notice::from_params(t, &params),
         sharing: super::sharing::sharing_panel(&ctx, &state, &ACCOUNT, &account).await?,
+        personal: super::personal_data::panel(&ctx, &state, &ACCOUNT, &account, may_edit).await?,
         orders: super::account_value::recent_orders(&state, &ctx, id).await?,
         value: super::account_value::value_card(&state, &ctx, id).await?,
         name,

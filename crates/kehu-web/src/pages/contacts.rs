@@ -45,6 +45,7 @@ struct ContactPage {
     edit_link: Option<String>,
     delete_action: Option<String>,
     sharing: super::sharing::SharingPanel,
+    personal: Option<super::personal_data::PersonalDataPanel>,
     notice: Option<String>,
 }
 
@@ -119,6 +120,7 @@ pub async fn show(
         .collect::<Vec<_>>()
         .join(" · ");
     let may = |action| actor.may("contact", action, contact.owner_id, contact.team_id);
+    let may_edit = super::sharing::may_edit(&ctx, &state, &CONTACT, &contact).await?;
     let page = ContactPage {
         l: ctx.layout(name.clone(), "contacts"),
         t,
@@ -130,12 +132,11 @@ pub async fn show(
         profile: profile_fields(t, &CONTACT, &custom, &contact, &names, &["name"]),
         timeline,
         more_link: None,
-        edit_link: super::sharing::may_edit(&ctx, &state, &CONTACT, &contact)
-            .await?
-            .then(|| format!("/contacts/{id}/edit")),
+        edit_link: may_edit.then(|| format!("/contacts/{id}/edit")),
         delete_action: may(Action::Delete).then(|| format!("/contacts/{id}/delete")),
         notice: Notice::from_params(t, &params),
         sharing: super::sharing::sharing_panel(&ctx, &state, &CONTACT, &contact).await?,
+        personal: super::personal_data::panel(&ctx, &state, &CONTACT, &contact, may_edit).await?,
         name,
     };
     Ok(render(&page))

@@ -14,6 +14,7 @@ pub mod format;
 pub mod home;
 pub mod login;
 pub mod lookup;
+pub mod personal_data;
 pub mod profile;
 pub mod records;
 pub mod recycle_bin;
@@ -95,6 +96,7 @@ pub fn page_routes() -> Router<AppState> {
         .merge(records::routes(&records::ACCOUNT_PAGES))
         .merge(records::routes(&records::CONTACT_PAGES))
         .merge(sharing::routes())
+        .merge(personal_data::routes())
         .route("/accounts/{id}", get(accounts::show))
         .route("/accounts/{id}/timeline", get(accounts::timeline_more))
         .route("/contacts/{id}", get(contacts::show))

@@ -98,6 +98,15 @@ fn from_event(
                 new: change_text(t, entity, &c.field, &c.new, names),
             })
             .collect(),
+        (Some(_), "consent_changed") => event
+            .changes
+            .iter()
+            .map(|c| ChangeLine {
+                label: consent_label(t, &c.field),
+                old: consent_text(t, &c.old),
+                new: consent_text(t, &c.new),
+            })
+            .collect(),
         _ => Vec::new(),
     };
     let subject_link = match (entity, event.record_id, event.action.as_str()) {
@@ -127,6 +136,39 @@ fn from_event(
         at_iso: event.at.to_rfc3339(),
         changes,
     }
+}
+
+/// "E-mail consent" for the change field `consent.email`.
+fn consent_label(t: Tr, field: &str) -> String {
+    let channel = field.strip_prefix("consent.").unwrap_or(field);
+    format!(
+        "{}: {}",
+        t.t("personal.consent_title"),
+        t.t(&format!("personal.channel.{channel}"))
+    )
+}
+
+/// "Yes · Web form · 2026-05-01" for a recorded answer (blank after an erasure).
+fn consent_text(t: Tr, value: &serde_json::Value) -> String {
+    let Some(granted) = value.get("granted").and_then(serde_json::Value::as_bool) else {
+        return t.t("personal.not_asked").to_string();
+    };
+    let answer = t.t(if granted {
+        "personal.yes"
+    } else {
+        "personal.no"
+    });
+    let source = value
+        .get("source")
+        .and_then(serde_json::Value::as_str)
+        .map(|s| t.t(&format!("personal.source.{s}")).to_string())
+        .unwrap_or_default();
+    let date = value
+        .get("given_at")
+        .and_then(serde_json::Value::as_str)
+        .map(|d| d.chars().take(10).collect::<String>())
+        .unwrap_or_default();
+    format!("{answer} · {source} · {date}")
 }
 
 #[cfg(test)]
