@@ -5,6 +5,7 @@
 use super::EntityPages;
 use crate::i18n::Tr;
 use crate::pages::SelectOption;
+use kehu_core::consent::Channel;
 use kehu_core::entity::{CustomFieldDef, CustomFieldKind, FieldKind};
 use kehu_core::validation::Picklists;
 use kehu_db::users::User;
@@ -244,6 +245,22 @@ pub fn filter_inputs(
             CustomFieldKind::Date => range(label, &name, "date", params),
             CustomFieldKind::Text => contains(label, &name, params),
         });
+    }
+    if entity.name == "contact" {
+        // "May e-mail: yes" — the audience a campaign may reach on that channel.
+        for channel in Channel::ALL {
+            let choices = [("yes", "personal.yes"), ("no", "personal.no")]
+                .into_iter()
+                .map(|(value, label)| (value.to_string(), t.t(label).to_string()))
+                .collect();
+            inputs.push(multi(
+                t.t(&format!("personal.may.{}", channel.as_str()))
+                    .to_string(),
+                format!("consent.{}", channel.as_str()),
+                choices,
+                params,
+            ));
+        }
     }
     inputs
 }
