@@ -165,7 +165,7 @@ fn parse_consent(body: &Map<String, Value>) -> Result<Vec<ConsentChange>, ApiErr
             .filter(|k| !["granted", "source", "given_at"].contains(&k.as_str()))
         {
             errors.add(
-                &format!("{key}.{extra}"),
+                format!("{key}.{extra}"),
                 "unknown_field",
                 "is not part of a consent",
             );
@@ -173,7 +173,7 @@ fn parse_consent(body: &Map<String, Value>) -> Result<Vec<ConsentChange>, ApiErr
         let granted = answer.get("granted").and_then(Value::as_bool);
         if granted.is_none() {
             errors.add(
-                &format!("{key}.granted"),
+                format!("{key}.granted"),
                 "required",
                 "must be true or false",
             );
@@ -184,19 +184,19 @@ fn parse_consent(body: &Map<String, Value>) -> Result<Vec<ConsentChange>, ApiErr
             .and_then(Source::parse);
         if source.is_none() {
             errors.add(
-                &format!("{key}.source"),
+                format!("{key}.source"),
                 "invalid_choice",
                 "must be one of web_form, phone, email, import, manual",
             );
         }
         let given_at = match answer.get("given_at") {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => parse_given_at(text).map(Some),
+            Some(Value::String(text)) => parse_given_at(text).map(Some).ok_or(()),
             Some(_) => Err(()),
         };
         if given_at.is_err() {
             errors.add(
-                &format!("{key}.given_at"),
+                format!("{key}.given_at"),
                 "invalid_date",
                 "must be a date (2026-05-01) or time (RFC 3339), not in the future",
             );
@@ -218,18 +218,14 @@ fn parse_consent(body: &Map<String, Value>) -> Result<Vec<ConsentChange>, ApiErr
 }
 
 /// A consent date: a day (taken as its start, UTC) or a timestamp; never in the future.
-pub fn parse_given_at(text: &str) -> Result<DateTime<Utc>, ()> {
+pub fn parse_given_at(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     let at = match DateTime::parse_from_rfc3339(text) {
         Ok(at) => at.with_timezone(&Utc),
         Err(_) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| ())?
-            .and_hms_opt(0, 0, 0)
-            .ok_or(())?
+            .ok()?
+            .and_hms_opt(0, 0, 0)?
             .and_utc(),
     };
-    if at > Utc::now() {
-        return Err(());
-    }
-    Ok(at)
+    (at <= Utc::now()).then_some(at)
 }

@@ -294,8 +294,8 @@ async fn save_consent(
         let given_at = match get("date").filter(|d| !d.is_empty()) {
             None => None,
             Some(date) => match parse_given_at(date) {
-                Ok(at) => Some(at),
-                Err(()) => {
+                Some(at) => Some(at),
+                None => {
                     errors.insert(key, t.t("personal.date_invalid").to_string());
                     continue;
                 }
