@@ -557,6 +557,17 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         page.text.contains("changed the consent of"),
         "the timeline shows the change"
     );
+    // The panel's download button: the API answers the browser's session cookie.
+    let download = w
+        .page(
+            &rep,
+            "GET",
+            &format!("/api/v1/contacts/{alice}/personal-data"),
+            &[],
+        )
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(download.text.contains(ALICE_EMAIL));
     // The contact list filters by it.
     let list = w.page(&rep, "GET", "/contacts?consent.call=yes", &[]).await;
     assert_eq!(list.status, StatusCode::OK);

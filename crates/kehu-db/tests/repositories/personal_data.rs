@@ -182,6 +182,35 @@ async fn export_of_an_individual_customer_has_their_orders(db: Db) {
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0]["name"], "SO-0001");
     assert_eq!(orders[0]["total"], 12_300);
+
+    // Erased, the customer keeps its orders and kind but not their name or phone.
+    let erased = personal_data::erase(&db, &ACCOUNT, &p.admin, None, person.id, "王小明")
+        .await
+        .unwrap();
+    assert_eq!(
+        erased.text("name"),
+        Some(format!("Erased customer #{}", person.id).as_str())
+    );
+    assert_eq!(erased.text("phone"), None);
+    assert_eq!(erased.text("kind"), Some("individual"));
+    for text in ["王小明", "小明", "6234"] {
+        assert!(
+            names(
+                &db,
+                &ACCOUNT,
+                &Visibility::Everything,
+                &search(&ACCOUNT, text)
+            )
+            .await
+            .is_empty(),
+            "searching {text} still finds them"
+        );
+    }
+    let document = personal_data::export(&db, &ACCOUNT, &p.admin, None, person.id)
+        .await
+        .unwrap();
+    assert_eq!(document["orders"].as_array().unwrap().len(), 1);
+    assert!(!document.to_string().contains("王小明"));
 }
 
 /// Every old value of Alice, as the search box and raw SQL would look for it.
