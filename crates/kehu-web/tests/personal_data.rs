@@ -557,6 +557,38 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         page.text.contains("changed the consent of"),
         "the timeline shows the change"
     );
+    let edit = w
+        .page(&rep, "GET", &format!("/contacts/{alice}/edit"), &[])
+        .await;
+    assert!(
+        edit.text.contains(&format!("/contacts/{alice}/consent")),
+        "the edit form links the consent form"
+    );
+    // Individual customers have the panel too; companies do not.
+    let person = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            &w.rep_a,
+            Some(json!({"name": "王小明", "kind": "individual"})),
+        )
+        .await;
+    assert_eq!(person.status, StatusCode::CREATED, "{}", person.text);
+    let person = person.json()["id"].as_i64().unwrap();
+    let page = w
+        .page(&rep, "GET", &format!("/accounts/{person}"), &[])
+        .await;
+    assert!(page.text.contains("Personal data"));
+    assert!(page
+        .text
+        .contains(&format!("/api/v1/accounts/{person}/personal-data")));
+    let page = w
+        .page(&rep, "GET", &format!("/accounts/{}", w.customer), &[])
+        .await;
+    assert!(
+        !page.text.contains("Personal data"),
+        "a company is no person"
+    );
     // The panel's download button: the API answers the browser's session cookie.
     let download = w
         .page(

@@ -58,6 +58,9 @@ struct FormPage {
     /// Contact forms refresh the "reports to" choices when the customer changes.
     contact_id: Option<i64>,
     is_contact: bool,
+    /// For a person being edited: their consent form (kept apart because each answer
+    /// carries its own date and source).
+    consent_link: Option<String>,
 }
 
 /// Everything a form needs from the database.
@@ -223,6 +226,10 @@ async fn form_page(
             .filter(|_| pages.entity.name == "contact")
             .map(|r| r.id),
         is_contact: pages.entity.name == "contact",
+        consent_link: form
+            .record
+            .filter(|r| kehu_db::consent::is_person(r))
+            .map(|r| format!("{}/{}/consent", pages.base(), r.id)),
     })
 }
 
