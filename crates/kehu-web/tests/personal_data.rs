@@ -663,4 +663,34 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         !search.text.contains(&format!("/contacts/{alice}")),
         "nor in search"
     );
+
+    // From the recycle bin: Bob, deleted, is erased in place.
+    let bob = w.bob;
+    let deleted = w
+        .call("DELETE", &format!("/api/v1/contacts/{bob}"), &w.admin, None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    let bin = w.page(&admin, "GET", "/recycle-bin", &[]).await;
+    assert!(bin.text.contains("Bob Builder"));
+    assert!(bin.text.contains(&format!("/contacts/{bob}/erase")));
+    let confirm = w
+        .page(&admin, "GET", &format!("/contacts/{bob}/erase"), &[])
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let done = w
+        .page(
+            &admin,
+            "POST",
+            &format!("/contacts/{bob}/erase"),
+            &[("confirm", "Bob Builder")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let bin = w.page(&admin, "GET", location(&done), &[]).await;
+    assert!(bin.text.contains("The personal data was erased."));
+    assert!(bin.text.contains(&format!("Erased contact #{bob}")));
+    assert!(
+        !bin.text.contains("Bob Builder"),
+        "the bin keeps no old value"
+    );
 }

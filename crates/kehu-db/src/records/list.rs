@@ -76,6 +76,16 @@ pub async fn get(
     get_in(&mut db.conn(), entity, visibility, id, false).await
 }
 
+/// Reads one record in the recycle bin that the visibility covers.
+pub async fn get_deleted(
+    db: &Db,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    id: i64,
+) -> DbResult<Record> {
+    get_in(&mut db.conn(), entity, visibility, id, true).await
+}
+
 pub(crate) async fn get_in(
     conn: &mut crate::Conn<'_>,
     entity: &'static EntityDef,

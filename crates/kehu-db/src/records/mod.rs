@@ -8,7 +8,7 @@ mod search;
 mod write;
 
 pub(crate) use decode::{bind_value, custom_value};
-pub use list::{count, get, list, Cursor, ListQuery, Page};
+pub use list::{count, get, get_deleted, list, Cursor, ListQuery, Page};
 pub(crate) use list::{get_in, matching_ids};
 pub(crate) use write::{account_of, index_text};
 pub use write::{create, restore, soft_delete, update};

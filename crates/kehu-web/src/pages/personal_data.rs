@@ -57,7 +57,7 @@ fn source_label(t: Tr, source: Source) -> String {
 }
 
 /// Whether the user may erase people of this entity: the `delete` grant over all records.
-fn may_erase(ctx: &Ctx, entity: &EntityDef) -> bool {
+pub fn may_erase(ctx: &Ctx, entity: &EntityDef) -> bool {
     ctx.actor().scope(entity.name, Action::Delete) == Scope::All
 }
 
@@ -220,6 +220,37 @@ async fn person(
     Ok(record)
 }
 
+/// A person to erase: live, or in the recycle bin for those who may see the bin (its
+/// copy must be erasable too).
+async fn person_to_erase(
+    ctx: &Ctx,
+    state: &AppState,
+    entity: &'static EntityDef,
+    id: i64,
+) -> Result<Record, PageError> {
+    let read = ctx.actor().visibility(entity.name, Action::Read);
+    let record = match records::get(&state.db, entity, &read, id).await {
+        Err(DbError::NotFound) => {
+            let bin = ctx.actor().visibility(entity.name, Action::Delete);
+            records::get_deleted(&state.db, entity, &bin, id).await
+        }
+        other => other,
+    }
+    .or_page(ctx)?;
+    if !is_person(&record) {
+        return Err(ctx.not_found());
+    }
+    Ok(record)
+}
+
+/// Where a person's pages lead back to: their page, or the recycle bin they are in.
+fn home_of(entity: &EntityDef, record: &Record) -> String {
+    match record.deleted_at {
+        Some(_) => "/recycle-bin".to_string(),
+        None => format!("/{}/{}", entity.table, record.id),
+    }
+}
+
 /// `GET /{table}/{id}/consent`.
 async fn consent_form(
     entity: &'static EntityDef,
@@ -351,21 +382,20 @@ struct ErasePage {
 }
 
 fn erase_page(ctx: &Ctx, entity: &EntityDef, record: &Record, error: Option<String>) -> ErasePage {
-    let base = format!("/{}/{}", entity.table, record.id);
     ErasePage {
         l: ctx.layout(ctx.t.t("personal.erase_title"), entity.table),
         t: ctx.t,
         csrf: ctx.csrf(),
         name: record.text("name").unwrap_or_default().to_string(),
-        action: format!("{base}/erase"),
-        back: base,
+        action: format!("/{}/{}/erase", entity.table, record.id),
+        back: home_of(entity, record),
         error,
     }
 }
 
 /// `GET /{table}/{id}/erase`: what erasing does, and the name to type.
 async fn erase_form(entity: &'static EntityDef, ctx: Ctx, state: AppState, id: i64) -> PageResult {
-    let record = person(&ctx, &state, entity, id).await?;
+    let record = person_to_erase(&ctx, &state, entity, id).await?;
     if !may_erase(&ctx, entity) {
         return Err(ctx.fail(DbError::Forbidden));
     }
@@ -381,10 +411,13 @@ async fn erase(
     id: i64,
     form: HashMap<String, String>,
 ) -> PageResult {
-    let record = person(&ctx, &state, entity, id).await?;
+    let record = person_to_erase(&ctx, &state, entity, id).await?;
     let confirm = form.get("confirm").map(String::as_str).unwrap_or("");
     match personal_data::erase(&state.db, entity, ctx.actor(), ip.as_deref(), id, confirm).await {
-        Ok(_) => Ok(see_other(&format!("/{}/{id}?notice=erased", entity.table))),
+        Ok(_) => Ok(see_other(&format!(
+            "{}?notice=erased",
+            home_of(entity, &record)
+        ))),
         Err(DbError::Invalid(fields)) if fields.get("confirm").is_some() => {
             let error = Some(ctx.t.t("personal.confirm_mismatch").to_string());
             let page = erase_page(&ctx, entity, &record, error);

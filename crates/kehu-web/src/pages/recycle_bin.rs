@@ -32,6 +32,8 @@ pub struct BinRow {
     pub deleted_at: String,
     /// Where the restore form posts.
     pub restore_action: String,
+    /// The erasure page, for a person and someone who may erase.
+    pub erase_link: Option<String>,
 }
 
 #[derive(Template)]
@@ -93,6 +95,9 @@ pub async fn list(
                 owner: names.user(r.owner_id),
                 deleted_at: r.deleted_at.map(datetime).unwrap_or_default(),
                 restore_action: format!("/recycle-bin/{}/{}/restore", entity.table, r.id),
+                erase_link: (kehu_db::consent::is_person(r)
+                    && super::personal_data::may_erase(&ctx, entity))
+                .then(|| format!("/{}/{}/erase", entity.table, r.id)),
             }
         }));
     }
