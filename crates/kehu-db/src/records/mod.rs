@@ -5,6 +5,7 @@ mod decode;
 mod list;
 mod plan;
 mod search;
+mod stream;
 mod write;
 
 pub use list::{count, get, list, Cursor, ListQuery, Page};
