@@ -28,7 +28,8 @@ backend_tests!(
     hidden_field_changes_are_absent_from_the_timeline,
     hidden_fields_are_absent_from_html_pages,
     read_only_fields_are_refused_by_name_and_shown_disabled,
-    a_rule_change_applies_to_the_next_request
+    a_rule_change_applies_to_the_next_request,
+    admins_set_field_security_in_the_role_editor
 );
 
 /// The credit limit, the WeChat id and the mobile number: none may reach the analyst.
@@ -121,6 +122,33 @@ impl Reply {
 }
 
 impl World {
+    /// Posts a form with an API token (no CSRF token needed).
+    async fn post_form(&self, uri: &str, token: &str, pairs: &[(String, String)]) -> Reply {
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            content_type: String::new(),
+            bytes,
+        }
+    }
+
     async fn call(&self, method: &str, uri: &str, token: &str, body: Option<Json>) -> Reply {
         let mut request = Request::builder()
             .method(method)
@@ -540,4 +568,83 @@ async fn a_rule_change_applies_to_the_next_request(db: Db) {
     .unwrap();
     let shown = w.get(&uri, &w.analyst).await.json();
     assert_eq!(shown["credit_limit"], json!(CREDIT_LIMIT));
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn admins_set_field_security_in_the_role_editor(db: Db) {
+    let w = world(db).await;
+    let role = roles::list(&w.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "sales_rep")
+        .unwrap();
+    let uri = format!("/admin/roles/{}", role.id);
+    // The editor lists the securable fields with the three choices, in both languages.
+    let page = w.get(&uri, &w.admin).await.text();
+    assert!(page.contains("Field security"), "{page}");
+    assert!(page.contains("name=\"fls.account.credit_limit\""));
+    assert!(page.contains("name=\"fls.account.custom.wechat\""));
+    assert!(page.contains("name=\"fls.contact.mobile\""));
+    assert!(!page.contains("name=\"fls.account.owner_id\""));
+    assert!(page.contains("Visible and editable") && page.contains("Read-only"));
+    let request = Request::builder()
+        .uri(&uri)
+        .header(header::AUTHORIZATION, format!("Bearer {}", w.admin))
+        .header(header::ACCEPT_LANGUAGE, "zh-CN")
+        .body(Body::empty())
+        .unwrap();
+    let response = w.app.clone().oneshot(request).await.unwrap();
+    let zh = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let zh = String::from_utf8_lossy(&zh);
+    assert!(zh.contains("字段权限") && zh.contains("可见可编辑"), "{zh}");
+    // The analyst cannot reach it.
+    assert_eq!(
+        w.call("GET", &uri, &w.analyst, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Save: the matrix as it was, plus a hidden credit limit and a read-only mobile.
+    let mut pairs: Vec<(String, String)> = vec![("version".into(), role.version.to_string())];
+    for (entity, actions) in &role.grants.0 {
+        for (action, scope) in actions {
+            pairs.push((
+                format!("{entity}.{}", action.as_str()),
+                scope.as_str().into(),
+            ));
+        }
+    }
+    pairs.push(("fls.account.credit_limit".into(), "hidden".into()));
+    pairs.push(("fls.contact.mobile".into(), "read_only".into()));
+    pairs.push(("fls.account.city".into(), "editable".into()));
+    let saved = w.post_form(&uri, &w.admin, &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let rules = field_security::for_role(&w.db, role.id).await.unwrap();
+    assert_eq!(rules.access("account", "credit_limit"), FieldAccess::Hidden);
+    assert_eq!(rules.access("contact", "mobile"), FieldAccess::ReadOnly);
+    assert_eq!(rules.entries().count(), 2);
+    // The grants are unchanged, and the change is in the audit log.
+    let after = roles::list(&w.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == role.id)
+        .unwrap();
+    assert_eq!(after.grants, role.grants);
+    let audit = w.get("/api/v1/audit?entity=role", &w.admin).await.text();
+    assert!(audit.contains("field.account.credit_limit"), "{audit}");
+    // The editor shows the saved choice.
+    let page = w.get(&uri, &w.admin).await.text();
+    let select = page
+        .split("<select")
+        .find(|s| s.contains("name=\"fls.account.credit_limit\""))
+        .unwrap();
+    assert!(select.contains("value=\"hidden\" selected"), "{select}");
 }
