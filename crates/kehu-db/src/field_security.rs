@@ -16,6 +16,9 @@ const COLUMNS: [&str; 4] = ["role_id", "entity", "field", "access"];
 
 /// The restrictions of each of these roles; a role without rows gets empty rules.
 pub async fn for_roles(conn: &mut Conn<'_>, role_ids: &[i64]) -> DbResult<Vec<FieldRules>> {
+    if role_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let select = Query::select()
         .columns(COLUMNS.map(ident))
         .from(ident("field_security"))

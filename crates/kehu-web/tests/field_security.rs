@@ -534,6 +534,22 @@ async fn read_only_fields_are_refused_by_name_and_shown_disabled(db: Db) {
         .find(|input| input.contains("name=\"description\""))
         .expect("the description is editable");
     assert!(!description.contains("disabled"));
+    // Posting the form with the read-only city anyway is refused, and nothing is written.
+    let posted = w
+        .post_form(
+            &format!("/accounts/{account}/edit"),
+            &w.analyst,
+            &[
+                ("version".to_string(), "1".to_string()),
+                ("city".to_string(), "上海".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(posted
+        .text()
+        .contains("your role may not change this field"));
+    assert_eq!(sql::row_snapshot(&w.db, "accounts", account).await, before);
     // The admin's form is all editable.
     let form = w
         .get(&format!("/accounts/{account}/edit"), &w.admin)
