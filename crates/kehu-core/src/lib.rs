@@ -5,6 +5,7 @@
 
 pub mod contact_info;
 pub mod entity;
+pub mod field_security;
 pub mod field_value;
 pub mod filter;
 pub mod money;

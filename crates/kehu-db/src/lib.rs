@@ -10,6 +10,7 @@ mod conn;
 pub mod custom_fields;
 pub mod customer_values;
 pub mod events;
+pub mod field_security;
 pub mod jobs;
 mod migrate;
 pub use migrate::versions as migration_versions;
