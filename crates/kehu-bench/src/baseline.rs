@@ -43,10 +43,10 @@ pub async fn serve(url: &str, bind: &str) -> anyhow::Result<()> {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-32000")
-            .pragma("temp_store", "memory");
+            // The same page cache and pool size as Kehu's, so the two compare like for like.
+            .pragma("cache_size", format!("-{}", kehu_db::SQLITE_PAGE_CACHE_KIB));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(kehu_db::SQLITE_CONNECTIONS)
             .min_connections(1)
             .connect_with(options)
             .await?;

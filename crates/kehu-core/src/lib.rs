@@ -6,6 +6,7 @@
 pub mod consent;
 pub mod contact_info;
 pub mod entity;
+pub mod field_security;
 pub mod field_value;
 pub mod filter;
 pub mod money;

@@ -251,6 +251,8 @@ pub struct Actor {
     pub member_of_team_ids: Vec<i64>,
     /// The merged grants of all the user's roles.
     pub grants: Grants,
+    /// Hidden and read-only fields, merged over the user's roles.
+    pub fields: crate::field_security::FieldRules,
 }
 
 /// Which records of an entity a query may touch; the database layer turns it into SQL.
@@ -424,6 +426,7 @@ mod tests {
             managed_team_ids: Vec::new(),
             member_of_team_ids: vec![2, 1],
             grants,
+            fields: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ use crate::conn::required;
 use crate::records::{ident, visibility_condition};
 use crate::{now, timestamp_value, Conn, Db, DbResult};
 use chrono::{DateTime, Utc};
+use kehu_core::field_security::FieldRules;
 use kehu_core::permission::Visibility;
 use sea_query::{Cond, Expr, Order, Query};
 use serde::{Deserialize, Serialize};
@@ -86,6 +87,32 @@ pub struct Event {
     pub summary: String,
     /// Client address.
     pub source_ip: Option<String>,
+}
+
+/// Changes that come with every edit; an update that changed nothing else says nothing.
+const BOOKKEEPING_FIELDS: &[&str] = &["updated_at", "updated_by", "version"];
+
+/// The events as a user with these field rules may see them: changes of hidden fields are
+/// dropped (old and new values alike), and so is an update that changed nothing else, which
+/// would otherwise tell that a hidden field changed.
+pub fn mask(events: Vec<Event>, rules: &FieldRules) -> Vec<Event> {
+    events
+        .into_iter()
+        .filter_map(|mut event| {
+            let had_changes = event
+                .changes
+                .iter()
+                .any(|c| !BOOKKEEPING_FIELDS.contains(&c.field.as_str()));
+            event
+                .changes
+                .retain(|c| !rules.is_hidden(&event.entity, &c.field));
+            let left = event
+                .changes
+                .iter()
+                .any(|c| !BOOKKEEPING_FIELDS.contains(&c.field.as_str()));
+            (event.action != "updated" || !had_changes || left).then_some(event)
+        })
+        .collect()
 }
 
 /// What an admin looks for in the audit log; empty parts match everything.

@@ -11,6 +11,7 @@ pub mod consent;
 pub mod custom_fields;
 pub mod customer_values;
 pub mod events;
+pub mod field_security;
 pub mod jobs;
 mod migrate;
 pub use migrate::versions as migration_versions;
@@ -92,6 +93,17 @@ impl DbError {
     }
 }
 
+/// Connections in a SQLite pool: readers run side by side in WAL mode.
+pub const SQLITE_CONNECTIONS: u32 = 8;
+
+/// Each SQLite connection's own page cache, in KiB. Small on purpose: the operating
+/// system caches the database file for every connection at once, outside the server's
+/// resident memory, and reading a page from there costs a microsecond or two. With
+/// 32 MB per connection the server reached 534 MB resident after the benchmark load
+/// (BENCHMARKS.md), for lists no faster. Temporary B-trees use the default temp store,
+/// which spills to a file instead of growing the heap.
+pub const SQLITE_PAGE_CACHE_KIB: u32 = 4_096;
+
 /// Result of repository calls.
 pub type DbResult<T> = Result<T, DbError>;
 
@@ -114,10 +126,9 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-32000")
-                .pragma("temp_store", "memory");
+                .pragma("cache_size", format!("-{SQLITE_PAGE_CACHE_KIB}"));
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(SQLITE_CONNECTIONS)
                 .min_connections(1)
                 .connect_with(options)
                 .await?;

@@ -12,7 +12,9 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_permissions.sql")),
     (4, include_str!("../migrations/sqlite/0004_list_indexes.sql")),
     (5, include_str!("../migrations/sqlite/0005_auth_epoch.sql")),
+    (6, include_str!("../migrations/sqlite/0006_field_security.sql")),
     (7, include_str!("../migrations/sqlite/0007_personal_data.sql")),
+    (9, include_str!("../migrations/sqlite/0009_live_scope_indexes.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -21,7 +23,9 @@ const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_permissions.sql")),
     (4, include_str!("../migrations/postgres/0004_list_indexes.sql")),
     (5, include_str!("../migrations/postgres/0005_auth_epoch.sql")),
+    (6, include_str!("../migrations/postgres/0006_field_security.sql")),
     (7, include_str!("../migrations/postgres/0007_personal_data.sql")),
+    (9, include_str!("../migrations/postgres/0009_live_scope_indexes.sql")),
 ];
 
 /// The versions of the migrations this binary carries for a backend.

@@ -71,7 +71,9 @@ pub async fn ensure_defaults(db: &Db) -> DbResult<()> {
     let existing: Vec<String> = list(db).await?.into_iter().map(|r| r.name).collect();
     for (name, grants) in default_roles() {
         if !existing.iter().any(|e| e == name) {
-            create(db, name, &grants).await?;
+            let role = create(db, name, &grants).await?;
+            let fields = kehu_core::field_security::default_field_rules(name);
+            crate::field_security::write(&mut db.conn(), role.id, &fields).await?;
         }
     }
     Ok(())

@@ -435,10 +435,11 @@ pub async fn set_locale(db: &Db, id: i64, locale: Option<&str>) -> DbResult<()> 
     Ok(())
 }
 
-/// Builds the permission view of a user: their roles' grants merged, and their team with
-/// every sub-team.
+/// Builds the permission view of a user: their roles' grants and field rules merged, and
+/// their team with every sub-team.
 pub async fn actor(db: &Db, user: &User) -> DbResult<Actor> {
     let select = Query::select()
+        .column((ident("roles"), ident("id")))
         .column((ident("roles"), ident("grants")))
         .from(ident("user_roles"))
         .inner_join(
@@ -452,13 +453,18 @@ pub async fn actor(db: &Db, user: &User) -> DbResult<Actor> {
         .conn()
         .fetch_all(&select, |row| {
             let json = required(row.json("grants"), "grants")?;
-            serde_json::from_value::<Grants>(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+            let grants = serde_json::from_value::<Grants>(json)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok((required(row.int("id"), "id")?, grants))
         })
         .await?;
     let mut grants = Grants::default();
-    for role in &role_grants {
+    for (_, role) in &role_grants {
         grants.merge(role);
     }
+    let role_ids: Vec<i64> = role_grants.iter().map(|(id, _)| *id).collect();
+    let role_fields = crate::field_security::for_roles(&mut db.conn(), &role_ids).await?;
+    let fields = kehu_core::field_security::FieldRules::for_user(&role_fields, &grants);
     let teams = crate::teams::list(db).await?;
     let parents: Vec<(i64, Option<i64>)> = teams.iter().map(|t| (t.id, t.parent_id)).collect();
     let (visible_team_ids, member_of_team_ids) = match user.team_id {
@@ -475,5 +481,6 @@ pub async fn actor(db: &Db, user: &User) -> DbResult<Actor> {
         managed_team_ids: crate::teams::managed_by(&teams, user.id),
         member_of_team_ids,
         grants,
+        fields,
     })
 }

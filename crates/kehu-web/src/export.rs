@@ -1,6 +1,8 @@
-//! CSV export of a list, through the caller's export scope, recorded in the audit log.
+//! CSV and XLSX export of a list, through the caller's export scope and without the
+//! fields their roles hide, recorded in the audit log.
 
 use kehu_core::entity::{CustomFieldDef, EntityDef};
+use kehu_core::field_security::{custom_field_name, FieldRules};
 use kehu_core::permission::Visibility;
 use kehu_db::events::{self, NewEvent};
 use kehu_db::records::{self, ListQuery};
@@ -9,17 +11,31 @@ use kehu_db::{Db, DbResult};
 /// Rows per database page while exporting.
 const BATCH: u64 = 500;
 
-/// Every record of the list (all pages) as CSV with one column per field, and the row count.
-pub async fn records_csv(
+/// An exported list: a header and one row per record, all text.
+pub struct Table {
+    /// Column names: the field names, custom fields as `custom.KEY`.
+    pub header: Vec<String>,
+    /// The records.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Every record of the list (all pages), one column per field the caller may see. Hidden
+/// columns are neither read nor written, so both formats carry the same columns.
+pub async fn records_table(
     db: &Db,
     entity: &'static EntityDef,
     custom: &[CustomFieldDef],
+    rules: &FieldRules,
     visibility: &Visibility,
     mut query: ListQuery,
-) -> DbResult<(Vec<u8>, usize)> {
-    let fields: Vec<_> = entity.fields.iter().collect();
+) -> DbResult<Table> {
+    let fields = rules.visible_fields(entity);
+    let custom: Vec<&CustomFieldDef> = custom
+        .iter()
+        .filter(|c| !rules.is_hidden(entity.name, &custom_field_name(&c.key)))
+        .collect();
     let mut header: Vec<String> = fields.iter().map(|f| f.name.to_string()).collect();
-    header.extend(custom.iter().map(|c| format!("custom.{}", c.key)));
+    header.extend(custom.iter().map(|c| custom_field_name(&c.key)));
     let mut rows = Vec::new();
     query.limit = BATCH;
     query.cursor = None;
@@ -43,10 +59,7 @@ pub async fn records_csv(
             None => break,
         }
     }
-    Ok((
-        kehu_io::csv_export::csv_document(&header, &rows),
-        rows.len(),
-    ))
+    Ok(Table { header, rows })
 }
 
 /// Records that someone exported a list (who, how many rows).

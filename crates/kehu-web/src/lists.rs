@@ -2,6 +2,7 @@
 //! parameters; shared by the API and the HTML list pages.
 
 use kehu_core::entity::{CustomFieldDef, EntityDef};
+use kehu_core::field_security::FieldRules;
 use kehu_core::filter::{parse_filters, parse_sort};
 use kehu_core::FieldErrors;
 use kehu_db::records::{Cursor, ListQuery};
@@ -10,8 +11,11 @@ use kehu_db::records::{Cursor, ListQuery};
 pub const MAX_PAGE_SIZE: u64 = 200;
 
 /// Builds the repository query from raw parameters; every problem is reported by name.
+/// Filtering or sorting on a field the user's roles hide is refused: which records match
+/// would reveal its values.
 pub fn parse_list_request(
     entity: &'static EntityDef,
+    field_rules: &FieldRules,
     custom_fields: &[CustomFieldDef],
     params: &[(String, String)],
     default_limit: u64,
@@ -64,6 +68,11 @@ pub fn parse_list_request(
     }
     if let Err(filter_errors) = &filters {
         errors.0.extend(filter_errors.0.clone());
+    }
+    if let (Ok(sort), Ok(filters)) = (&sort, &filters) {
+        if let Err(hidden) = field_rules.check_list(entity, filters, sort) {
+            errors.0.extend(hidden.0);
+        }
     }
     match (sort, filters, errors.is_empty()) {
         (Ok(sort), Ok(filters), true) => Ok(ListQuery {

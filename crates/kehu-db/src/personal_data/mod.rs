@@ -36,8 +36,14 @@ pub async fn export(
     if !is_person(&record) {
         return Err(not_a_person());
     }
+    // Fields the reader's roles hide stay hidden here too, in the record and its history.
+    let mut shown = record.clone();
+    shown.mask(&actor.fields);
     let consents = consent::read(&mut db.conn(), entity.name, record_id).await?;
-    let history = events::all_of_record(db, entity.name, record_id).await?;
+    let history = events::mask(
+        events::all_of_record(db, entity.name, record_id).await?,
+        &actor.fields,
+    );
     let consent_history: Vec<&events::Event> = history
         .iter()
         .filter(|e| e.action == "consent_changed")
@@ -46,7 +52,7 @@ pub async fn export(
         "format": EXPORT_FORMAT,
         "exported_at": now().to_rfc3339(),
         "entity": entity.name,
-        "record": record.to_json(),
+        "record": shown.to_json(),
         "consents": consents,
         "consent_history": consent_history,
         "timeline": history,
@@ -60,7 +66,7 @@ pub async fn export(
         _ => {
             let mut orders = Vec::new();
             for id in linked_ids(db, actor, &ORDER, "account_id", record_id).await? {
-                let order = get_in(
+                let mut order = get_in(
                     &mut db.conn(),
                     &ORDER,
                     &actor.visibility("order", Action::Read),
@@ -68,6 +74,7 @@ pub async fn export(
                     false,
                 )
                 .await?;
+                order.mask(&actor.fields);
                 orders.push(order.to_json());
             }
             document["orders"] = Json::Array(orders);

@@ -188,18 +188,25 @@ pub async fn list(
     if !fields.iter().any(|f| f.name == query.sort.field.name) {
         fields.push(query.sort.field);
     }
+    let limit = query.limit.clamp(1, 200);
     // The page's ids first, from as few columns as possible (the list indexes cover
     // them), then the shown columns of those rows only.
-    let walk = plan::choose_walk(db, entity, query).await?;
-    let visibility = plan::without_unused_shares(db, entity, visibility, walk).await?;
-    let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
-    page_ids.column((ident(table), ident("id")));
-    if let Some(cursor) = &query.cursor {
-        page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
-    }
-    order_rows(&mut page_ids, entity, query.sort);
-    let limit = query.limit.clamp(1, 200);
-    page_ids.limit(limit + 1);
+    let page =
+        match super::stream::search_page_ids(db, entity, visibility, query, limit + 1).await? {
+            Some(ids) => Expr::col((ident(table), ident("id"))).is_in(ids),
+            None => {
+                let walk = plan::choose_walk(db, entity, query).await?;
+                let visibility = plan::without_unused_shares(db, entity, visibility, walk).await?;
+                let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
+                page_ids.column((ident(table), ident("id")));
+                if let Some(cursor) = &query.cursor {
+                    page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
+                }
+                order_rows(&mut page_ids, entity, query.sort);
+                page_ids.limit(limit + 1);
+                Expr::col((ident(table), ident("id"))).in_subquery(page_ids)
+            }
+        };
     let mut select = Query::select();
     select
         .from(ident(table))
@@ -208,7 +215,7 @@ pub async fn list(
             (ident(table), ident("custom")),
             (ident(table), ident("deleted_at")),
         ])
-        .and_where(Expr::col((ident(table), ident("id"))).in_subquery(page_ids));
+        .and_where(page);
     order_rows(&mut select, entity, query.sort);
     let mut records = db
         .conn()

@@ -5,6 +5,7 @@ mod decode;
 mod list;
 mod plan;
 mod search;
+mod stream;
 mod write;
 
 pub(crate) use decode::{bind_value, custom_value};
@@ -17,6 +18,7 @@ pub use bulk::{bulk_insert, BulkRow, POSTGRES_MAX_PARAMS, SQLITE_MAX_PARAMS};
 
 use chrono::{DateTime, Utc};
 use kehu_core::entity::{EntityDef, FieldDef};
+use kehu_core::field_security::{custom_field_name, FieldRules};
 use kehu_core::permission::Visibility;
 use kehu_core::FieldValue;
 use sea_query::{Alias, Cond, Expr, Func, SimpleExpr};
@@ -66,6 +68,15 @@ impl Record {
             FieldValue::Int(i) => Some(*i),
             _ => None,
         }
+    }
+
+    /// Removes the fields the rules hide, built-in and custom, so that no later step (JSON,
+    /// page, export) can show them: hidden fields are absent, not empty.
+    pub fn mask(&mut self, rules: &FieldRules) {
+        let entity = self.entity.name;
+        self.values.retain(|name, _| !rules.is_hidden(entity, name));
+        self.custom
+            .retain(|key, _| !rules.is_hidden(entity, &custom_field_name(key)));
     }
 
     /// The record as the API shows it: every selected field plus `custom`.

@@ -18,44 +18,125 @@ use kehu_core::entity::EntityDef;
 use kehu_search::{like_contains_pattern, parse_query, SearchQuery};
 use sea_query::{Alias, Cond, Expr, Query, SimpleExpr};
 
+/// One way a record can match what was typed: every part must hold.
+pub(crate) struct Alternative {
+    /// A full-text table and the MATCH expression its rows must satisfy (SQLite; on
+    /// PostgreSQL the index tests are plain conditions). A search page sorted by id reads
+    /// these matches in rowid order and stops after a page (see `stream.rs`).
+    pub stream: Option<FtsMatch>,
+    /// Further conditions on the record.
+    pub conditions: Cond,
+}
+
+/// `<table> MATCH <expression>` on one FTS5 table.
+#[derive(Clone)]
+pub(crate) struct FtsMatch {
+    pub table: String,
+    pub expression: String,
+}
+
+impl FtsMatch {
+    /// The MATCH test itself (in a query that reads this FTS table).
+    pub fn test(&self) -> SimpleExpr {
+        // SQLite-only SQL: sea-query's SQLite placeholder is `?`.
+        Expr::cust_with_values(format!("{} MATCH ?", self.table), [self.expression.clone()])
+    }
+
+    /// `<table>.id IN (the matching rowids)`.
+    fn contains(&self, table: &str) -> SimpleExpr {
+        let matching = Query::select()
+            .column(Alias::new("rowid"))
+            .from(Alias::new(&self.table))
+            .and_where(self.test())
+            .to_owned();
+        Expr::col((ident(table), ident("id"))).in_subquery(matching)
+    }
+}
+
 /// Records matching what the user typed.
 pub(crate) fn search_condition(backend: Backend, entity: &EntityDef, text: &str) -> Cond {
-    let query = parse_query(text);
     let table = entity.table;
     let mut any = Cond::any();
-    if let Some(condition) = tokens_condition(backend, table, all_terms(backend, &query)) {
-        any = any.add(condition);
-    }
-    let substrings = substrings_condition(backend, table, &query);
-    if let Some(substrings) = &substrings {
-        let mut all = Cond::all().add(substrings.clone());
-        if let Some(residual) = tokens_condition(backend, table, residual_terms(backend, &query)) {
-            all = all.add(residual);
-        }
-        any = any.add(all);
-    }
-    if !query.like_fallback().is_empty() {
+    for alternative in alternatives(backend, entity, text) {
         let mut all = Cond::all();
-        for fragment in query.like_fallback() {
-            all = all.add(like(
-                backend,
-                Expr::col((ident(table), ident("name"))).into(),
-                like_contains_pattern(fragment),
-            ));
+        if let Some(stream) = &alternative.stream {
+            all = all.add(stream.contains(table));
         }
-        if let Some(substrings) = substrings {
-            all = all.add(substrings);
-        }
-        if let Some(rest) = tokens_condition(backend, table, remaining_terms(backend, &query)) {
-            all = all.add(rest);
-        }
-        any = any.add(all);
+        any = any.add(all.add(alternative.conditions));
     }
     if any.is_empty() {
         // Nothing searchable was typed (only punctuation): match nothing, not everything.
         Cond::all().add(SimpleExpr::Constant(false.into()))
     } else {
         any
+    }
+}
+
+/// The ways a record can match what was typed; none when nothing searchable was typed.
+pub(crate) fn alternatives(backend: Backend, entity: &EntityDef, text: &str) -> Vec<Alternative> {
+    let query = parse_query(text);
+    let table = entity.table;
+    let mut found = Vec::new();
+    if let Some(tokens) = tokens_test(backend, table, all_terms(backend, &query)) {
+        found.push(tokens.into_alternative(table));
+    }
+    let substrings = substrings_test(backend, table, &query);
+    if let Some(substrings) = &substrings {
+        let mut alternative = substrings.clone().into_alternative(table);
+        if let Some(residual) = tokens_test(backend, table, residual_terms(backend, &query)) {
+            alternative.conditions = alternative.conditions.add(residual.condition(table));
+        }
+        found.push(alternative);
+    }
+    if !query.like_fallback().is_empty() {
+        let mut alternative = match substrings {
+            Some(substrings) => substrings.into_alternative(table),
+            None => Alternative {
+                stream: None,
+                conditions: Cond::all(),
+            },
+        };
+        for fragment in query.like_fallback() {
+            alternative.conditions = alternative.conditions.add(like(
+                backend,
+                Expr::col((ident(table), ident("name"))).into(),
+                like_contains_pattern(fragment),
+            ));
+        }
+        if let Some(rest) = tokens_test(backend, table, remaining_terms(backend, &query)) {
+            alternative.conditions = alternative.conditions.add(rest.condition(table));
+        }
+        found.push(alternative);
+    }
+    found
+}
+
+/// An index test: a full-text table match (SQLite) or a condition on the row (PostgreSQL).
+#[derive(Clone)]
+enum IndexTest {
+    Fts(FtsMatch),
+    Row(SimpleExpr),
+}
+
+impl IndexTest {
+    fn into_alternative(self, table: &str) -> Alternative {
+        match self {
+            IndexTest::Fts(stream) => Alternative {
+                stream: Some(stream),
+                conditions: Cond::all(),
+            },
+            row => Alternative {
+                stream: None,
+                conditions: Cond::all().add(row.condition(table)),
+            },
+        }
+    }
+
+    fn condition(self, table: &str) -> SimpleExpr {
+        match self {
+            IndexTest::Fts(fts) => fts.contains(table),
+            IndexTest::Row(condition) => condition,
+        }
     }
 }
 
@@ -89,56 +170,38 @@ fn remaining_terms(backend: Backend, query: &SearchQuery) -> Option<String> {
 }
 
 /// `search_tokens` matching a rendered full-text expression (bound as a parameter).
-fn tokens_condition(
-    backend: Backend,
-    table: &str,
-    expression: Option<String>,
-) -> Option<SimpleExpr> {
+fn tokens_test(backend: Backend, table: &str, expression: Option<String>) -> Option<IndexTest> {
     let expression = expression?;
     Some(match backend {
-        Backend::Sqlite => {
-            let fts = format!("{table}_fts");
-            let matching = Query::select()
-                .column(Alias::new("rowid"))
-                .from(Alias::new(&fts))
-                // SQLite-only SQL: sea-query's SQLite placeholder is `?`.
-                .and_where(Expr::cust_with_values(
-                    format!("{fts} MATCH ?"),
-                    [expression],
-                ))
-                .to_owned();
-            Expr::col((ident(table), ident("id"))).in_subquery(matching)
-        }
-        Backend::Postgres => Expr::cust_with_values(
+        Backend::Sqlite => IndexTest::Fts(FtsMatch {
+            table: format!("{table}_fts"),
+            expression,
+        }),
+        Backend::Postgres => IndexTest::Row(Expr::cust_with_values(
             format!("to_tsvector('simple', {table}.search_tokens) @@ to_tsquery('simple', $1)"),
             [expression],
-        ),
+        )),
     })
 }
 
 /// `contact_points` containing every substring (trigram indexes on both backends).
-fn substrings_condition(backend: Backend, table: &str, query: &SearchQuery) -> Option<SimpleExpr> {
+fn substrings_test(backend: Backend, table: &str, query: &SearchQuery) -> Option<IndexTest> {
     match backend {
         Backend::Sqlite => {
             // FTS5 uses the trigram index for MATCH; for LIKE only without ESCAPE, where `_`
             // in an e-mail address would be a wildcard.
-            let expression = query.fts5_trigram_match()?;
-            let trigrams = format!("{table}_trgm");
-            let matching = Query::select()
-                .column(Alias::new("rowid"))
-                .from(Alias::new(&trigrams))
-                .and_where(Expr::cust_with_values(
-                    format!("{trigrams} MATCH ?"),
-                    [expression],
-                ))
-                .to_owned();
-            Some(Expr::col((ident(table), ident("id"))).in_subquery(matching))
+            Some(IndexTest::Fts(FtsMatch {
+                table: format!("{table}_trgm"),
+                expression: query.fts5_trigram_match()?,
+            }))
         }
         Backend::Postgres => {
             let mut patterns = query.substring_like_patterns().into_iter();
             let column = || Expr::col((ident(table), ident("contact_points")));
             let first = column().like(patterns.next()?);
-            Some(patterns.fold(first, |all, pattern| all.and(column().like(pattern))))
+            Some(IndexTest::Row(
+                patterns.fold(first, |all, pattern| all.and(column().like(pattern))),
+            ))
         }
     }
 }

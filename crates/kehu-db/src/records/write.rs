@@ -23,6 +23,11 @@ pub async fn create(
     source_ip: Option<&str>,
     mut changes: Changes,
 ) -> DbResult<Record> {
+    // Hidden and read-only fields are refused by name, before anything is written.
+    actor
+        .fields
+        .check_write(entity, &changes)
+        .map_err(DbError::Invalid)?;
     let backend = db.backend();
     let mut tx = db.begin().await?;
     let owner_id = match (changes.get("owner_id"), changes.get("account_id")) {
@@ -146,6 +151,10 @@ pub async fn update(
     let mut tx = db.begin().await?;
     let edit = actor.visibility(entity.name, Action::Edit);
     let before = get_in(&mut tx.conn(), entity, &edit, id, false).await?;
+    actor
+        .fields
+        .check_write(entity, &changes)
+        .map_err(DbError::Invalid)?;
     if before.version != expected_version {
         return Err(DbError::StaleVersion {
             current: before.version,

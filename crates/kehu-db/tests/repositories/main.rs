@@ -13,6 +13,7 @@ mod auth;
 mod concurrency;
 mod customer_values;
 mod events;
+mod field_security;
 mod jobs;
 mod lists;
 mod migrations;

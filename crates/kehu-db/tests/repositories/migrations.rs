@@ -39,6 +39,7 @@ const TABLES: &[&str] = &[
     "analytics_runs",
     "customer_values",
     "auth_epoch",
+    "field_security",
     "consents",
 ];
 

@@ -4,7 +4,9 @@
 use crate::common::fixtures::{self, account, contact, names, search};
 use kehu_core::entity::{ACCOUNT, CONTACT};
 use kehu_core::permission::{Actor, Visibility};
-use kehu_db::{records, Db};
+use kehu_core::validation::{Mode, Schema};
+use kehu_db::records::{self, BulkRow, ListQuery};
+use kehu_db::Db;
 use serde_json::json;
 
 backend_tests!(
@@ -12,7 +14,8 @@ backend_tests!(
     finds_contacts_by_name_email_and_phone,
     nothing_matches_nothing,
     hostile_input_is_just_text,
-    search_follows_changes_and_the_recycle_bin
+    search_follows_changes_and_the_recycle_bin,
+    search_pages_in_id_order_give_every_visible_match_once
 );
 
 async fn customers(db: &Db) -> Actor {
@@ -428,4 +431,132 @@ async fn search_follows_changes_and_the_recycle_bin(db: Db) {
         names(&db, &ACCOUNT, &Visibility::Everything, &query).await,
         ["北京华为科技有限公司"]
     );
+}
+
+/// Enough customers that a search in id order (the search box's order) is read from the
+/// full-text matches as they come, per way of matching and per part of the user's scope
+/// (SQLite): page after page, it must give every visible match once, in order, for an
+/// admin, a team manager, a sales rep with shares and one without, and leave deleted
+/// records out.
+async fn search_pages_in_id_order_give_every_visible_match_once(db: Db) {
+    fixtures::seed(&db).await;
+    let east = fixtures::team(&db, "East", None).await;
+    let west = fixtures::team(&db, "West", None).await;
+    let admin = fixtures::admin(&db).await;
+    let manager = fixtures::user(&db, "east.manager", Some(east), &["sales_manager"]).await;
+    let rep = fixtures::user(&db, "east.rep", Some(east), &["sales_rep"]).await;
+    let other = fixtures::user(&db, "west.rep", Some(west), &["sales_rep"]).await;
+    let owners = [rep.user_id, manager.user_id, other.user_id];
+    let lists = kehu_db::picklists::all(&db).await.unwrap();
+    let schema = Schema {
+        entity: &ACCOUNT,
+        custom_fields: &[],
+        picklists: &lists,
+    };
+    let rows: Vec<BulkRow> = (0..900i64)
+        .map(|i| {
+            let name = match i % 4 {
+                0 => format!("深圳{i}科技有限公司"),
+                1 => format!("Northwind Trading {i}"),
+                2 => format!("张伟{i}商行"),
+                _ => format!("李记{i}贸易"),
+            };
+            let phone = if i % 2 == 0 {
+                format!("138{i:08}")
+            } else {
+                format!("0755-{i:08}")
+            };
+            let input = json!({
+                "name": name,
+                "phone": phone,
+                "email": format!("sales{}@x{i}.example.com", i % 5),
+            });
+            let changes = schema
+                .from_json(input.as_object().unwrap(), Mode::Create)
+                .expect("valid row");
+            BulkRow::from_changes(owners[(i % 3) as usize], changes)
+        })
+        .collect();
+    let ids = records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
+        .await
+        .expect("load");
+    // Two of west.rep's customers are shared with east.rep; two customers are deleted.
+    for shared in [ids[2], ids[806]] {
+        kehu_db::shares::share(
+            &db,
+            &ACCOUNT,
+            &admin,
+            None,
+            shared,
+            kehu_db::shares::ShareTarget::User(rep.user_id),
+            kehu_db::shares::ShareAccess::Read,
+        )
+        .await
+        .expect("share");
+    }
+    for deleted in [ids[0], ids[897]] {
+        records::soft_delete(&db, &ACCOUNT, &admin, None, deleted)
+            .await
+            .unwrap();
+    }
+    for (who, actor) in [
+        ("admin", &admin),
+        ("manager", &manager),
+        ("rep", &rep),
+        ("unshared rep", &other),
+    ] {
+        let visibility = fixtures::reads(actor, &ACCOUNT);
+        for text in [
+            "科技",
+            "138",
+            "0755",
+            "sales1@",
+            "张伟 138",
+            "northwind",
+            "李",
+            "深圳 13800000",
+        ] {
+            // What matches, from the query SQLite's planner runs (sorted by name).
+            let by_name = ListQuery {
+                text: Some(text.to_string()),
+                ..fixtures::query(&ACCOUNT, "name", &[], 200)
+            };
+            let mut expected: Vec<i64> = fixtures::all_pages(&db, &ACCOUNT, &visibility, by_name)
+                .await
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            assert!(!expected.is_empty(), "{who} finds something for {text:?}");
+            assert!(!expected.contains(&ids[0]) && !expected.contains(&ids[897]));
+            for sort in ["-id", "id"] {
+                let by_id = ListQuery {
+                    text: Some(text.to_string()),
+                    ..fixtures::query(&ACCOUNT, sort, &[], 7)
+                };
+                let walked: Vec<i64> = fixtures::all_pages(&db, &ACCOUNT, &visibility, by_id)
+                    .await
+                    .iter()
+                    .map(|r| r.id)
+                    .collect();
+                let mut want = expected.clone();
+                if sort == "id" {
+                    want.reverse();
+                }
+                assert_eq!(walked, want, "{who}, {text:?}, sort {sort}");
+            }
+        }
+        // West.rep's customer shared with east.rep: the east manager does not find it.
+        let shared_found =
+            names(&db, &ACCOUNT, &visibility, &search(&ACCOUNT, "张伟806商行")).await;
+        assert_eq!(
+            shared_found,
+            if who == "manager" {
+                Vec::<String>::new()
+            } else {
+                vec!["张伟806商行".to_string()]
+            },
+            "{who} searching for a shared customer"
+        );
+    }
 }

@@ -147,7 +147,10 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
             query_param("deleted", "`true` to list the recycle bin"),
         ]))
         .response("200", ResponseBuilder::new().description("a page of records: `{data: [...], next_cursor}`").build())
-        .response("400", error_response("unknown filter, sort or cursor"));
+        .response(
+            "400",
+            error_response("unknown filter, sort or cursor, or a field your roles hide"),
+        );
     let create = OperationBuilder::new()
         .tag(tag)
         .summary(Some(format!("Create a record in {}", entity.table)))
@@ -169,7 +172,10 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
             error_response("malformed JSON, unknown field or wrong type"),
         )
         .response("413", error_response("body too large"))
-        .response("422", error_response("invalid values, by field"));
+        .response(
+            "422",
+            error_response("invalid values, or fields your roles make read-only or hide, by field"),
+        );
     let read = OperationBuilder::new()
         .tag(tag)
         .parameter(id_param())
@@ -208,7 +214,10 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
             "409",
             error_response("someone else changed the record since you read it"),
         )
-        .response("422", error_response("invalid values, by field"));
+        .response(
+            "422",
+            error_response("invalid values, or fields your roles make read-only or hide, by field"),
+        );
     let delete = OperationBuilder::new()
         .tag(tag)
         .parameter(id_param())
@@ -236,12 +245,33 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
         );
     let export = OperationBuilder::new()
         .tag(tag)
-        .summary(Some("Export the (filtered) list as CSV"))
+        .summary(Some(
+            "Export the (filtered) list as CSV, without the fields your roles hide",
+        ))
         .response(
             "200",
             ResponseBuilder::new()
                 .description("text/csv, UTF-8 with BOM")
                 .build(),
+        )
+        .response(
+            "400",
+            error_response("unknown filter or sort, or a field your roles hide"),
+        );
+    let export_xlsx = OperationBuilder::new()
+        .tag(tag)
+        .summary(Some(
+            "Export the (filtered) list as XLSX: the same columns as the CSV export",
+        ))
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .build(),
+        )
+        .response(
+            "400",
+            error_response("unknown filter or sort, or a field your roles hide"),
         );
     let mut shares = simple_get(tag, "Who the record is shared with");
     shares.post = Some(
@@ -278,6 +308,10 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
         .path(
             format!("{base}/export"),
             PathItem::new(HttpMethod::Get, export),
+        )
+        .path(
+            format!("{base}/export.xlsx"),
+            PathItem::new(HttpMethod::Get, export_xlsx),
         )
         .path(format!("{base}/{{id}}/shares"), shares)
         .path(

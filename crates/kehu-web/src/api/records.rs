@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kehu_core::entity::EntityDef;
-use kehu_core::permission::{Action, Visibility};
+use kehu_core::permission::{Action, Actor, Visibility};
 use kehu_core::validation::{Mode, Schema};
 use kehu_db::{custom_fields, picklists, records};
 use serde_json::{json, Value};
@@ -32,7 +32,11 @@ pub fn routes(entity: &'static EntityDef) -> Router<AppState> {
         )
         .route(
             "/export",
-            get(move |auth, state, ip, query| export(entity, auth, state, ip, query)),
+            get(move |auth, state, ip, query| export(entity, Format::Csv, auth, state, ip, query)),
+        )
+        .route(
+            "/export.xlsx",
+            get(move |auth, state, ip, query| export(entity, Format::Xlsx, auth, state, ip, query)),
         )
         .route(
             "/{id}",
@@ -76,17 +80,19 @@ async fn list(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
     let custom = custom_fields::for_entity(&state.db, entity.name).await?;
-    let query = parse_list_request(entity, &custom, &params, 50).map_err(ApiError::bad_request)?;
+    let query = parse_list_request(entity, &auth.actor.fields, &custom, &params, 50)
+        .map_err(ApiError::bad_request)?;
     let action = if query.in_recycle_bin {
         Action::Delete
     } else {
         Action::Read
     };
     let visibility = auth.actor.visibility(entity.name, action);
-    let columns: Vec<_> = entity.fields.iter().collect();
+    // Hidden columns are not even read; custom values are masked after.
+    let columns = auth.actor.fields.visible_fields(entity);
     let page = records::list(&state.db, entity, &visibility, &query, &columns).await?;
     let mut body = json!({
-        "data": page.records.iter().map(records::Record::to_json).collect::<Vec<_>>(),
+        "data": page.records.into_iter().map(|r| shown(&auth.actor, r)).collect::<Vec<_>>(),
         "next_cursor": page.next_cursor,
     });
     if params
@@ -108,7 +114,7 @@ async fn read(
 ) -> Result<Json<Value>, ApiError> {
     let visibility = auth.actor.visibility(entity.name, Action::Read);
     let record = records::get(&state.db, entity, &visibility, id).await?;
-    Ok(Json(record.to_json()))
+    Ok(Json(shown(&auth.actor, record)))
 }
 
 async fn schema_parts(
@@ -158,7 +164,7 @@ async fn create(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(record.to_json()),
+        Json(shown(&auth.actor, record)),
     )
         .into_response())
 }
@@ -200,7 +206,13 @@ async fn update(
     )
     .await
     .map_err(forbidden_if_readable)?;
-    Ok(Json(record.to_json()))
+    Ok(Json(shown(&auth.actor, record)))
+}
+
+/// A record as the caller may see it: without the fields their roles hide.
+pub fn shown(actor: &Actor, mut record: records::Record) -> Value {
+    record.mask(&actor.fields);
+    record.to_json()
 }
 
 /// A record the caller can read but not change: 403 tells them nothing new.
@@ -252,11 +264,19 @@ async fn restore(
         id,
     )
     .await?;
-    Ok(Json(record.to_json()))
+    Ok(Json(shown(&auth.actor, record)))
+}
+
+/// A download format of the list export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Xlsx,
 }
 
 async fn export(
     entity: &'static EntityDef,
+    format: Format,
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
     ip: Ip,
@@ -267,24 +287,52 @@ async fn export(
         return Err(ApiError::forbidden());
     }
     let custom = custom_fields::for_entity(&state.db, entity.name).await?;
-    let query = parse_list_request(entity, &custom, &params, 500).map_err(ApiError::bad_request)?;
-    let (csv, rows) =
-        crate::export::records_csv(&state.db, entity, &custom, &visibility, query).await?;
-    crate::export::audit_export(&state.db, entity, auth.user.id, rows, client_ip(&ip)).await?;
+    let query = parse_list_request(entity, &auth.actor.fields, &custom, &params, 500)
+        .map_err(ApiError::bad_request)?;
+    let table = crate::export::records_table(
+        &state.db,
+        entity,
+        &custom,
+        &auth.actor.fields,
+        &visibility,
+        query,
+    )
+    .await?;
+    let (content_type, extension, body) = match format {
+        Format::Csv => (
+            "text/csv; charset=utf-8",
+            "csv",
+            kehu_io::csv_export::csv_document(&table.header, &table.rows),
+        ),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+            kehu_io::xlsx_export::xlsx_document(entity.table, &table.header, &table.rows)
+                .map_err(|e| ApiError::internal(format!("writing the XLSX export: {e}")))?,
+        ),
+    };
+    crate::export::audit_export(
+        &state.db,
+        entity,
+        auth.user.id,
+        table.rows.len(),
+        client_ip(&ip),
+    )
+    .await?;
     let filename = format!(
-        "{}-{}.csv",
+        "{}-{}.{extension}",
         entity.table,
         chrono::Utc::now().format("%Y%m%d-%H%M%S")
     );
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
             ),
         ],
-        csv,
+        body,
     )
         .into_response())
 }

@@ -13,7 +13,8 @@ use kehu_db::{events, Db, DbResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// The contacts of a customer the reader may see, by name.
+/// The contacts of a customer the reader may see, by name, without the fields they may
+/// not see.
 pub async fn account_contacts(
     db: &Db,
     actor: &kehu_core::permission::Actor,
@@ -38,8 +39,8 @@ pub async fn account_contacts(
         cursor: None,
         in_recycle_bin: false,
     };
-    let columns: Vec<_> = CONTACT.fields.iter().collect();
-    Ok(records::list(
+    let columns = actor.fields.visible_fields(&CONTACT);
+    let mut contacts = records::list(
         db,
         &CONTACT,
         &actor.visibility("contact", Action::Read),
@@ -47,7 +48,11 @@ pub async fn account_contacts(
         &columns,
     )
     .await?
-    .records)
+    .records;
+    for contact in &mut contacts {
+        contact.mask(&actor.fields);
+    }
+    Ok(contacts)
 }
 
 /// `GET /api/v1/accounts/{id}/contacts`.
@@ -101,6 +106,7 @@ pub async fn account_timeline(
         params.limit.unwrap_or(50),
     )
     .await?;
+    let events = events::mask(events, &auth.actor.fields);
     Ok(Json(json!({"data": events})))
 }
 
@@ -111,7 +117,8 @@ pub struct SearchParams {
     pub q: Option<String>,
 }
 
-/// Customers and contacts matching a search, first page of each (newest first).
+/// Customers and contacts matching a search, first page of each (newest first), without
+/// the fields the user may not see.
 pub async fn global_search(
     db: &Db,
     actor: &kehu_core::permission::Actor,
@@ -131,18 +138,20 @@ pub async fn global_search(
             cursor: None,
             in_recycle_bin: false,
         };
-        let columns: Vec<_> = entity.fields.iter().collect();
-        found.push(
-            records::list(
-                db,
-                entity,
-                &actor.visibility(entity.name, Action::Read),
-                &query,
-                &columns,
-            )
-            .await?
-            .records,
-        );
+        let columns = actor.fields.visible_fields(entity);
+        let mut records = records::list(
+            db,
+            entity,
+            &actor.visibility(entity.name, Action::Read),
+            &query,
+            &columns,
+        )
+        .await?
+        .records;
+        for record in &mut records {
+            record.mask(&actor.fields);
+        }
+        found.push(records);
     }
     let contacts = found.pop().unwrap_or_default();
     let accounts = found.pop().unwrap_or_default();

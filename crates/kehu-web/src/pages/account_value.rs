@@ -86,9 +86,12 @@ pub async fn recent_orders(
         .filter_map(|f| ORDER.field(f))
         .collect();
     let visibility = ctx.actor().visibility(ORDER.name, Action::Read);
-    let page = records::list(&state.db, &ORDER, &visibility, &query, &columns)
+    let mut page = records::list(&state.db, &ORDER, &visibility, &query, &columns)
         .await
         .or_page(ctx)?;
+    for order in &mut page.records {
+        order.mask(&ctx.actor().fields);
+    }
     let t = ctx.t;
     Ok(page
         .records

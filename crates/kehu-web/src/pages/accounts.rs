@@ -182,6 +182,8 @@ async fn timeline_items(
                 .map(|e| format!("/accounts/{}/timeline?before={}", account.id, e.id))
         })
         .flatten();
+    // Paged by the events read, then masked: a page may show fewer items than it read.
+    let events = events::mask(events, &ctx.actor().fields);
     Ok((from_events(ctx.t, &events, &custom, names), more_link))
 }
 
@@ -194,7 +196,7 @@ pub async fn show(
 ) -> PageResult {
     let t = ctx.t;
     let actor = ctx.actor();
-    let account = records::get(
+    let mut account = records::get(
         &state.db,
         &ACCOUNT,
         &actor.visibility("account", Action::Read),
@@ -202,6 +204,7 @@ pub async fn show(
     )
     .await
     .or_page(&ctx)?;
+    account.mask(&actor.fields);
     let contacts = account_contacts(&state.db, actor, id).await.or_page(&ctx)?;
     let custom = custom_fields::for_entity(&state.db, "account")
         .await
@@ -222,7 +225,15 @@ pub async fn show(
         t,
         csrf: ctx.csrf(),
         badges,
-        profile: profile_fields(t, &ACCOUNT, &custom, &account, &names, &["name"]),
+        profile: profile_fields(
+            t,
+            &ACCOUNT,
+            &custom,
+            &account,
+            &names,
+            &actor.fields,
+            &["name"],
+        ),
         contacts: contact_tree(t, &contacts),
         timeline,
         more_link,

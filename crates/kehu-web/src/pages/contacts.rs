@@ -58,7 +58,7 @@ pub async fn show(
 ) -> PageResult {
     let t = ctx.t;
     let actor = ctx.actor();
-    let contact = records::get(
+    let mut contact = records::get(
         &state.db,
         &CONTACT,
         &actor.visibility("contact", Action::Read),
@@ -66,6 +66,7 @@ pub async fn show(
     )
     .await
     .or_page(&ctx)?;
+    contact.mask(&actor.fields);
     let account_id = contact.int("account_id");
     let colleagues = match account_id {
         Some(account_id) => account_contacts(&state.db, actor, account_id)
@@ -112,6 +113,7 @@ pub async fn show(
     let history = events::record_history(&state.db, "contact", id, 50)
         .await
         .or_page(&ctx)?;
+    let history = events::mask(history, &actor.fields);
     let timeline = from_events(t, &history, &[("contact", custom.clone())], &names);
     let name = contact.text("name").unwrap_or_default().to_string();
     let subtitle = [contact.text("title"), contact.text("department")]
@@ -129,7 +131,15 @@ pub async fn show(
         account,
         reports_to,
         direct_reports,
-        profile: profile_fields(t, &CONTACT, &custom, &contact, &names, &["name"]),
+        profile: profile_fields(
+            t,
+            &CONTACT,
+            &custom,
+            &contact,
+            &names,
+            &actor.fields,
+            &["name"],
+        ),
         timeline,
         more_link: None,
         edit_link: may_edit.then(|| format!("/contacts/{id}/edit")),

@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::State;
 use chrono::Datelike;
 use kehu_core::entity::{EntityDef, ACCOUNT, CONTACT};
+use kehu_core::field_security::FieldRules;
 use kehu_core::permission::{Action, Visibility};
 use kehu_db::{events, records};
 
@@ -65,7 +66,9 @@ async fn stat(
     label: &str,
     params: Vec<(String, String)>,
 ) -> Result<Stat, PageError> {
-    let query = parse_list_request(entity, &[], &params, 1)
+    // The home page's own queries filter and sort on owner and dates, not on what a user
+    // typed, so they reveal nothing hidden.
+    let query = parse_list_request(entity, &FieldRules::default(), &[], &params, 1)
         .map_err(|_| ctx.internal("home filter did not parse"))?;
     let visibility = ctx.actor().visibility(entity.name, Action::Read);
     let (count, capped) = records::count(&state.db, entity, &visibility, &query, COUNT_CAP)
@@ -121,6 +124,7 @@ pub async fn home(ctx: Ctx, State(state): State<AppState>) -> PageResult {
 
     let recent_query = parse_list_request(
         &ACCOUNT,
+        &FieldRules::default(),
         &[],
         &pairs(&[("owner_id", &me), ("sort", "-updated_at")]),
         8,
@@ -133,10 +137,14 @@ pub async fn home(ctx: Ctx, State(state): State<AppState>) -> PageResult {
             .expect("records have updated_at"),
     ];
     let visibility = ctx.actor().visibility("account", Action::Read);
-    let recent_accounts = records::list(&state.db, &ACCOUNT, &visibility, &recent_query, &columns)
-        .await
-        .or_page(&ctx)?
-        .records;
+    let mut recent_accounts =
+        records::list(&state.db, &ACCOUNT, &visibility, &recent_query, &columns)
+            .await
+            .or_page(&ctx)?
+            .records;
+    for account in &mut recent_accounts {
+        account.mask(&ctx.actor().fields);
+    }
     let recent = recent_accounts
         .iter()
         .map(|r| RecentAccount {
@@ -159,6 +167,7 @@ pub async fn home(ctx: Ctx, State(state): State<AppState>) -> PageResult {
                 .or_page(&ctx)?,
         );
     }
+    let mut recent_events = events::mask(recent_events, &ctx.actor().fields);
     recent_events.sort_by_key(|event| std::cmp::Reverse(event.id));
     recent_events.truncate(10);
     let names: Names = lookup::people(&state.db).await.or_page(&ctx)?;

@@ -54,8 +54,8 @@ pub async fn records_by_ids(
         cursor: None,
         in_recycle_bin: false,
     };
-    let columns: Vec<_> = entity.fields.iter().collect();
-    Ok(records::list(
+    let columns = actor.fields.visible_fields(entity);
+    let mut found = records::list(
         db,
         entity,
         &actor.visibility(entity.name, Action::Read),
@@ -63,7 +63,11 @@ pub async fn records_by_ids(
         &columns,
     )
     .await?
-    .records)
+    .records;
+    for record in &mut found {
+        record.mask(&actor.fields);
+    }
+    Ok(found)
 }
 
 /// Names of the visible records of an entity among `ids`.

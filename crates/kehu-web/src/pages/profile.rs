@@ -4,6 +4,7 @@
 use super::format::{custom_text, field_text, reference_link, Names, EMPTY};
 use crate::i18n::Tr;
 use kehu_core::entity::{CustomFieldDef, EntityDef, FieldKind};
+use kehu_core::field_security::{custom_field_name, FieldRules};
 use kehu_db::records::Record;
 
 /// One field of a profile card.
@@ -28,12 +29,15 @@ pub fn profile_fields(
     custom: &[CustomFieldDef],
     record: &Record,
     names: &Names,
+    rules: &FieldRules,
     skip: &[&str],
 ) -> Vec<ShowField> {
+    // Hidden fields are left out altogether, not shown empty.
     let mut fields: Vec<ShowField> = entity
         .fields
         .iter()
         .filter(|f| !skip.contains(&f.name) && !matches!(f.name, "id" | "version"))
+        .filter(|f| !rules.is_hidden(entity.name, f.name))
         .map(|f| {
             let value = record.get(f.name);
             ShowField {
@@ -46,6 +50,9 @@ pub fn profile_fields(
         })
         .collect();
     for def in custom {
+        if rules.is_hidden(entity.name, &custom_field_name(&def.key)) {
+            continue;
+        }
         let text = custom_text(record.custom.get(&def.key));
         fields.push(ShowField {
             label: t.custom_field(def),

@@ -69,9 +69,12 @@ pub async fn list(
         };
         let columns: Vec<_> = entity.fields.iter().collect();
         let visibility = ctx.actor().visibility(entity.name, Action::Delete);
-        let page = records::list(&state.db, entity, &visibility, &query, &columns)
+        let mut page = records::list(&state.db, entity, &visibility, &query, &columns)
             .await
             .or_page(&ctx)?;
+        for record in &mut page.records {
+            record.mask(&ctx.actor().fields);
+        }
         // A deleted customer's contacts are not readable as live records, so name it from the bin.
         if entity.name == "account" {
             names.accounts.extend(

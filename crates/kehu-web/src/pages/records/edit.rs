@@ -192,6 +192,7 @@ async fn form_page(
         custom: &data.custom,
         picklists: &data.picklists,
         refs: &data.refs,
+        rules: &ctx.actor().fields,
     };
     let fields = form_fields(t, &sources, form.values, form.errors);
     let problems = unshown_errors(t, &fields, form.errors);
@@ -331,9 +332,10 @@ pub async fn edit_form(
     Path(id): Path<i64>,
 ) -> PageResult {
     let visibility = ctx.actor().visibility(pages.entity.name, Action::Edit);
-    let record = records::get(&state.db, pages.entity, &visibility, id)
+    let mut record = records::get(&state.db, pages.entity, &visibility, id)
         .await
         .or_page(&ctx)?;
+    record.mask(&ctx.actor().fields);
     let (custom, _) = schema_parts(&state, &ctx, pages).await?;
     let values = values_of(pages.entity, &custom, &record);
     let page = form_page(
@@ -411,9 +413,10 @@ pub async fn update(
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(DbError::StaleVersion { .. }) => {
-            let current = records::get(&state.db, entity, &editable, id)
+            let mut current = records::get(&state.db, entity, &editable, id)
                 .await
                 .or_page(&ctx)?;
+            current.mask(&ctx.actor().fields);
             let conflict = conflict(pages, &state, &ctx, &custom, &current, &values).await?;
             let state_ = FormState {
                 values: &values,

@@ -7,6 +7,7 @@ use crate::i18n::Tr;
 use crate::pages::SelectOption;
 use kehu_core::consent::Channel;
 use kehu_core::entity::{CustomFieldDef, CustomFieldKind, FieldKind};
+use kehu_core::field_security::FieldRules;
 use kehu_core::validation::Picklists;
 use kehu_db::users::User;
 
@@ -180,9 +181,11 @@ pub struct FilterSources<'a> {
 }
 
 /// The filter panel's inputs and the parameter names they cover.
+/// Hidden fields get no input: filtering on them is refused.
 pub fn filter_inputs(
     pages: &EntityPages,
     t: Tr,
+    rules: &FieldRules,
     sources: &FilterSources<'_>,
     params: &[(String, String)],
 ) -> Vec<FilterInput> {
@@ -192,6 +195,9 @@ pub fn filter_inputs(
         let Some(field) = entity.field(name) else {
             continue;
         };
+        if rules.is_hidden(entity.name, name) {
+            continue;
+        }
         let label = t.field(entity.name, name);
         let key = format!("{name}__in");
         inputs.push(match field.kind {
@@ -233,6 +239,9 @@ pub fn filter_inputs(
     }
     for def in sources.custom {
         let name = format!("custom.{}", def.key);
+        if rules.is_hidden(entity.name, &name) {
+            continue;
+        }
         let label = t.custom_field(def);
         inputs.push(match def.kind {
             CustomFieldKind::Select => multi(
@@ -318,6 +327,7 @@ mod tests {
         let inputs = filter_inputs(
             &super::super::ACCOUNT_PAGES,
             Tr::new(crate::i18n::Locale::En),
+            &FieldRules::default(),
             &sources,
             &params,
         );

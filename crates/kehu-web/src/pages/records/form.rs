@@ -6,6 +6,7 @@ use crate::i18n::Tr;
 use crate::pages::format::custom_text;
 use crate::pages::SelectOption;
 use kehu_core::entity::{CustomFieldDef, CustomFieldKind, EntityDef, FieldDef, FieldKind};
+use kehu_core::field_security::FieldRules;
 use kehu_core::validation::Picklists;
 use kehu_core::FieldErrors;
 use kehu_db::records::Record;
@@ -37,6 +38,9 @@ pub struct FormField {
     pub error: Option<String>,
     /// Spans the whole form width (long texts).
     pub wide: bool,
+    /// Shown but not editable: the user's roles make the field read-only. The input is
+    /// disabled, so the browser does not send it.
+    pub read_only: bool,
 }
 
 /// The text of each input, by input name.
@@ -135,6 +139,7 @@ fn built_in(
         hint: String::new(),
         error: None,
         wide: false,
+        read_only: false,
     };
     match field.kind {
         FieldKind::Text { max } => input.maxlength = max,
@@ -204,6 +209,7 @@ fn custom_input(t: Tr, def: &CustomFieldDef, value: String) -> FormField {
         hint: String::new(),
         error: None,
         wide: false,
+        read_only: false,
     };
     match def.kind {
         CustomFieldKind::Text => input.maxlength = 500,
@@ -232,9 +238,11 @@ pub struct FormSources<'a> {
     pub picklists: &'a Picklists,
     /// Reference choices.
     pub refs: &'a RefChoices,
+    /// The user's hidden and read-only fields.
+    pub rules: &'a FieldRules,
 }
 
-/// The inputs of a record form.
+/// The inputs of a record form: none for hidden fields, disabled ones for read-only fields.
 pub fn form_fields(
     t: Tr,
     sources: &FormSources<'_>,
@@ -252,9 +260,11 @@ pub fn form_fields(
                 .iter()
                 .map(|def| custom_input(t, def, value(&format!("custom.{}", def.key)))),
         )
+        .filter(|field| !sources.rules.is_hidden(entity.name, &field.name))
         .collect();
     for field in &mut fields {
         field.error = errors.get(&field.name).map(|e| t.error(e));
+        field.read_only = !sources.rules.is_writable(entity.name, &field.name);
     }
     fields
 }

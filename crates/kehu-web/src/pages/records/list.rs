@@ -2,7 +2,7 @@
 //! saved filters and CSV export. htmx requests get only the results fragment.
 
 use super::filters::{covered_keys, filter_inputs, normalize, FilterInput, FilterSources};
-use super::table::{headers, rows, Header, Row};
+use super::table::{headers, rows, visible_columns, Header, Row};
 use super::EntityPages;
 use crate::i18n::Tr;
 use crate::lists::parse_list_request;
@@ -41,6 +41,8 @@ pub struct Results {
     pub first_link: Option<String>,
     /// CSV export of the same list, for users who may export.
     pub export_link: Option<String>,
+    /// XLSX export of the same list, beside the CSV one.
+    pub xlsx_link: Option<String>,
     /// Problems with the parameters, translated.
     pub errors: Vec<String>,
     /// The current query string without paging, for "save filter as…".
@@ -112,30 +114,37 @@ pub async fn list(
         ..Names::default()
     };
 
+    let rules = &ctx.actor().fields;
+    let shown_columns = visible_columns(pages, rules);
     let mut results = Results {
         base: pages.base(),
-        headers: headers(pages, t, &params),
+        headers: headers(pages, t, &shown_columns, &params),
         rows: Vec::new(),
         count_text: String::new(),
         next_link: None,
         first_link: None,
         export_link: None,
+        xlsx_link: None,
         errors: Vec::new(),
         save_query: query_string(&without(&params, &["cursor"])),
         csrf: ctx.csrf(),
         empty_text: t.t(&pages.key("empty")).to_string(),
     };
-    match parse_list_request(entity, &custom, &params, PAGE_SIZE) {
+    match parse_list_request(entity, &ctx.actor().fields, &custom, &params, PAGE_SIZE) {
         Ok(query) => {
-            let columns: Vec<_> = pages
-                .columns
+            // Hidden fields are not read (the region column also shows the city).
+            let columns: Vec<_> = shown_columns
                 .iter()
                 .filter_map(|c| entity.field(c))
                 .chain(entity.field("city"))
+                .filter(|f| !rules.is_hidden(entity.name, f.name))
                 .collect();
-            let page = records::list(db, entity, &visibility, &query, &columns)
+            let mut page = records::list(db, entity, &visibility, &query, &columns)
                 .await
                 .or_page(&ctx)?;
+            for record in &mut page.records {
+                record.mask(rules);
+            }
             let first_page = records::ListQuery {
                 cursor: None,
                 ..query
@@ -146,7 +155,7 @@ pub async fn list(
             lookup::add_references(db, ctx.actor(), &mut names, &page.records)
                 .await
                 .or_page(&ctx)?;
-            results.rows = rows(pages, t, &page.records, &names);
+            results.rows = rows(pages, t, &shown_columns, &page.records, &names);
             let number = if capped {
                 format!("{}+", group_thousands(count))
             } else {
@@ -161,9 +170,14 @@ pub async fn list(
                     Some(with_query(&pages.base(), &without(&params, &["cursor"])));
             }
             if ctx.actor().scope(entity.name, Action::Export) != Scope::None {
+                let export_params = without(&params, &["cursor"]);
                 results.export_link = Some(with_query(
                     &format!("/api/v1/{}/export", entity.table),
-                    &without(&params, &["cursor"]),
+                    &export_params,
+                ));
+                results.xlsx_link = Some(with_query(
+                    &format!("/api/v1/{}/export.xlsx", entity.table),
+                    &export_params,
                 ));
             }
         }
@@ -183,7 +197,7 @@ pub async fn list(
         users: &users,
         me: ctx.auth.user.id,
     };
-    let filters = filter_inputs(pages, t, &sources, &params);
+    let filters = filter_inputs(pages, t, rules, &sources, &params);
     let mut covered = covered_keys(&filters);
     covered.extend(["q", "sort", "cursor"].map(String::from));
     let hidden = params

@@ -4,6 +4,7 @@ use super::EntityPages;
 use crate::i18n::Tr;
 use crate::pages::format::{field_text, reference_link, Names, EMPTY};
 use crate::pages::url::{with, with_query, without};
+use kehu_core::field_security::FieldRules;
 use kehu_core::FieldValue;
 use kehu_db::records::Record;
 
@@ -37,8 +38,23 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
+/// The list's columns the user may see: a column of a hidden field is left out.
+pub fn visible_columns(pages: &EntityPages, rules: &FieldRules) -> Vec<&'static str> {
+    pages
+        .columns
+        .iter()
+        .copied()
+        .filter(|name| !rules.is_hidden(pages.entity.name, name))
+        .collect()
+}
+
 /// The headers of a list with the current parameters.
-pub fn headers(pages: &EntityPages, t: Tr, params: &[(String, String)]) -> Vec<Header> {
+pub fn headers(
+    pages: &EntityPages,
+    t: Tr,
+    columns: &[&'static str],
+    params: &[(String, String)],
+) -> Vec<Header> {
     let current = params
         .iter()
         .find(|(k, _)| k == "sort")
@@ -49,8 +65,7 @@ pub fn headers(pages: &EntityPages, t: Tr, params: &[(String, String)]) -> Vec<H
         None => (false, current),
     };
     let base_params = without(params, &["cursor", "sort"]);
-    pages
-        .columns
+    columns
         .iter()
         .map(|name| {
             let label = column_label(pages, t, name);
@@ -106,12 +121,17 @@ fn column_label(pages: &EntityPages, t: Tr, name: &str) -> String {
 }
 
 /// The rows of a page of records.
-pub fn rows(pages: &EntityPages, t: Tr, records: &[Record], names: &Names) -> Vec<Row> {
+pub fn rows(
+    pages: &EntityPages,
+    t: Tr,
+    columns: &[&'static str],
+    records: &[Record],
+    names: &Names,
+) -> Vec<Row> {
     records
         .iter()
         .map(|record| Row {
-            cells: pages
-                .columns
+            cells: columns
                 .iter()
                 .map(|name| cell(pages, t, record, name, names))
                 .collect(),
