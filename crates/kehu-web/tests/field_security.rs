@@ -29,7 +29,8 @@ backend_tests!(
     hidden_fields_are_absent_from_html_pages,
     read_only_fields_are_refused_by_name_and_shown_disabled,
     a_rule_change_applies_to_the_next_request,
-    admins_set_field_security_in_the_role_editor
+    admins_set_field_security_in_the_role_editor,
+    hidden_fields_are_absent_from_personal_data_exports
 );
 
 /// The credit limit, the WeChat id and the mobile number: none may reach the analyst.
@@ -663,4 +664,19 @@ async fn admins_set_field_security_in_the_role_editor(db: Db) {
         .find(|s| s.contains("name=\"fls.account.credit_limit\""))
         .unwrap();
     assert!(select.contains("value=\"hidden\" selected"), "{select}");
+}
+
+async fn hidden_fields_are_absent_from_personal_data_exports(db: Db) {
+    let w = world(db).await;
+    let contact = w.contact_id;
+    let uri = format!("/api/v1/contacts/{contact}/personal-data");
+    // The admin's export has the mobile, in the record and in its history.
+    let full = w.get(&uri, &w.admin).await.text();
+    assert!(full.contains(MOBILE), "{full}");
+    let masked = w.get(&uri, &w.analyst).await.text();
+    assert_no_secrets(&uri, &masked);
+    assert!(
+        masked.contains("zw@huawei.example.com"),
+        "the rest is there"
+    );
 }
