@@ -8,6 +8,7 @@ pub mod entity;
 pub mod field_value;
 pub mod filter;
 pub mod money;
+pub mod order_lines;
 pub mod permission;
 pub mod validation;
 

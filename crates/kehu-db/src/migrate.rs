@@ -12,6 +12,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_permissions.sql")),
     (4, include_str!("../migrations/sqlite/0004_list_indexes.sql")),
     (5, include_str!("../migrations/sqlite/0005_auth_epoch.sql")),
+    (8, include_str!("../migrations/sqlite/0008_analytics_settings.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -20,6 +21,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_permissions.sql")),
     (4, include_str!("../migrations/postgres/0004_list_indexes.sql")),
     (5, include_str!("../migrations/postgres/0005_auth_epoch.sql")),
+    (8, include_str!("../migrations/postgres/0008_analytics_settings.sql")),
 ];
 
 /// The versions of the migrations this binary carries for a backend.
