@@ -354,4 +354,72 @@ mod tests {
         assert_eq!(least.abc_class, "C");
         assert_eq!(least.frequency, 1);
     }
+
+    #[test]
+    fn the_admins_thresholds_change_classes_and_stages() {
+        // Revenue 80 / 15 / 5; customer 1 last bought 100 days ago.
+        let purchases = [
+            (1, "2024-01-01", 400_000),
+            (1, "2024-03-22", 400_000),
+            (2, "2024-06-20", 150_000),
+            (3, "2024-06-20", 50_000),
+        ]
+        .map(|(account_id, date, total)| PurchaseRow {
+            account_id,
+            date: day(date),
+            total,
+        });
+        let as_of = day("2024-06-30");
+        let by_id = |computed: &ComputedValues, id: i64| {
+            computed
+                .values
+                .iter()
+                .find(|v| v.account_id == id)
+                .cloned()
+                .unwrap()
+        };
+        let before = compute_values(&purchases, as_of, &ValueSettings::default()).unwrap();
+        assert_eq!(by_id(&before, 2).abc_class, "B");
+        assert_eq!(by_id(&before, 1).lifecycle, "at_risk");
+        let admin = AnalyticsSettings {
+            abc: AbcThresholds { a: 0.5, b: 0.9 },
+            lifecycle: LifecycleRules::Recency(kehu_analytics::RecencyStageRules {
+                active_within_days: 120,
+                ..Default::default()
+            }),
+            rfm_classes: 3,
+            ..AnalyticsSettings::default()
+        };
+        let after = compute_values(&purchases, as_of, &ValueSettings::from_admin(&admin)).unwrap();
+        assert_eq!(by_id(&after, 2).abc_class, "C");
+        assert_eq!(by_id(&after, 1).lifecycle, "active");
+        assert!(after.values.iter().all(|v| (1..=3).contains(&v.r_score)));
+    }
+
+    #[test]
+    fn a_spend_fit_on_few_buyers_or_far_from_their_spend_is_not_used() {
+        let summary = |frequency, monetary_value| kehu_analytics::CustomerSummary {
+            frequency,
+            recency: 10.0,
+            age: 20.0,
+            monetary_value,
+        };
+        let params = |q| kehu_analytics::GammaGammaParams { p: 6.0, q, v: 15.0 };
+        let many: Vec<_> = (0..40).map(|_| summary(2, 35.0)).collect();
+        // p·v/(q−1) = 90/3.5 ≈ 25.7, within a factor of two of 35.
+        assert_eq!(spend_fit_problem(&params(4.5), &many), None);
+        assert_eq!(
+            spend_fit_problem(&params(4.5), &many[..5]),
+            Some("too_few_repeat_buyers")
+        );
+        assert_eq!(
+            spend_fit_problem(&params(0.8), &many),
+            Some("infinite_mean")
+        );
+        // q = 1.1: a mean of 900 against orders of 35.
+        assert_eq!(
+            spend_fit_problem(&params(1.1), &many),
+            Some("mean_far_from_observed")
+        );
+    }
 }

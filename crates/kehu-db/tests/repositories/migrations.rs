@@ -39,6 +39,8 @@ const TABLES: &[&str] = &[
     "analytics_runs",
     "customer_values",
     "auth_epoch",
+    "order_lines",
+    "analytics_settings",
 ];
 
 async fn migrations_apply_to_a_fresh_database_and_are_idempotent(db: Db) {
