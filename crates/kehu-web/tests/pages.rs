@@ -1432,7 +1432,7 @@ async fn the_customer_page_shows_order_lines_and_an_honest_clv(db: Db) {
     // Three customers are too few for the spend model: the CLV prices future orders at
     // the buyer's own order and the page says so.
     assert!(
-        page.body.contains("按该客户自己的平均订单金额（¥688.00）"),
+        page.body.contains("该客户自己的平均订单金额（¥688.00）"),
         "{}",
         page.body
     );
@@ -1445,4 +1445,9 @@ async fn the_customer_page_shows_order_lines_and_an_honest_clv(db: Db) {
     .unwrap()
     .unwrap();
     assert_eq!(value.expected_avg_spend, Some(688.0));
+    let expected = format!("{:.1}", value.expected_purchases.unwrap());
+    assert!(
+        page.body.contains(&format!("预计购买次数（{expected}，")),
+        "the note names the expected purchases the CLV rests on"
+    );
 }

@@ -51,6 +51,8 @@ pub struct ValueCard {
     pub clv: Option<String>,
     /// P(alive) in percent, if known.
     pub p_alive: Option<String>,
+    /// Expected purchases over the CLV horizon, if the model could be fitted.
+    pub expected_purchases: Option<String>,
     /// Why the CLV rests on the customer's own average order, when it does.
     pub clv_note: Option<String>,
     /// When the figures were computed.
@@ -160,11 +162,19 @@ pub async fn value_card(
         ValueCard {
             segment: (segment != stage).then_some(segment),
             stage,
+            expected_purchases: v.expected_purchases.map(|n| format!("{n:.1}")),
+            // Say what the CLV is made of when it rests on the customer's own average
+            // order (the spend model's fit is not credible): with the expected purchases
+            // named, "≈ 8 × their order" for a new one-time buyer reads as what it is.
             clv_note: (own_average && v.clv.is_some()).then(|| {
                 let average = v.monetary / v.frequency.max(1);
+                let purchases = format!("{:.1}", v.expected_purchases.unwrap_or(0.0));
                 t.fmt(
                     "analytics.clv_own_average",
-                    &[("average", &money(average, None))],
+                    &[
+                        ("average", &money(average, None)),
+                        ("purchases", &purchases),
+                    ],
                 )
             }),
             scores: format!("R {} · F {} · M {}", v.r_score, v.f_score, v.m_score),
