@@ -24,3 +24,6 @@ CREATE TABLE analytics_settings (
     updated_by BIGINT REFERENCES users(id),
     version BIGINT NOT NULL DEFAULT 1
 );
+
+-- The customer list's `lifecycle_stage` filter reads one stage of the latest run.
+CREATE INDEX customer_values_lifecycle ON customer_values (run_id, lifecycle, account_id);
