@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_list_indexes.sql")),
     (5, include_str!("../migrations/sqlite/0005_auth_epoch.sql")),
     (6, include_str!("../migrations/sqlite/0006_field_security.sql")),
+    (8, include_str!("../migrations/sqlite/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/sqlite/0009_live_scope_indexes.sql")),
 ];
 #[rustfmt::skip]
@@ -23,6 +24,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_list_indexes.sql")),
     (5, include_str!("../migrations/postgres/0005_auth_epoch.sql")),
     (6, include_str!("../migrations/postgres/0006_field_security.sql")),
+    (8, include_str!("../migrations/postgres/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/postgres/0009_live_scope_indexes.sql")),
 ];
 

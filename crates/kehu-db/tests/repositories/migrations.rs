@@ -40,6 +40,8 @@ const TABLES: &[&str] = &[
     "customer_values",
     "auth_epoch",
     "field_security",
+    "order_lines",
+    "analytics_settings",
 ];
 
 async fn migrations_apply_to_a_fresh_database_and_are_idempotent(db: Db) {
