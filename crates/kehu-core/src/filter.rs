@@ -62,6 +62,89 @@ pub enum FilterTarget {
     /// Whether the person consented to a channel (`consent.email=yes`); the value is
     /// `Int(1)` for yes, `Int(0)` for no (which includes "never asked").
     Consent(Channel),
+    /// A customer's figure in the latest complete analytics run (customers only).
+    Value(ValueColumn),
+}
+
+/// The stored customer analytics a customer list can be filtered by, e.g.
+/// `lifecycle_stage=at_risk` or `rfm_r=5&rfm_f=3`. They are not columns of `accounts`
+/// but of `customer_values` for the latest complete run; a customer never analysed
+/// (no purchases) matches none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueColumn {
+    /// Lifecycle stage (`new`, `active`, `at_risk`, `dormant`, `lost`).
+    LifecycleStage,
+    /// RFM segment key (`champions`, …).
+    Segment,
+    /// Recency score.
+    RScore,
+    /// Frequency score.
+    FScore,
+    /// ABC class.
+    AbcClass,
+}
+
+/// Lifecycle stages in their natural order.
+pub const LIFECYCLE_STAGES: &[&str] = &["new", "active", "at_risk", "dormant", "lost"];
+
+impl ValueColumn {
+    /// Every analytics filter.
+    pub const ALL: [ValueColumn; 5] = [
+        ValueColumn::LifecycleStage,
+        ValueColumn::Segment,
+        ValueColumn::RScore,
+        ValueColumn::FScore,
+        ValueColumn::AbcClass,
+    ];
+
+    /// The query parameter (before any `__in`).
+    pub fn param(self) -> &'static str {
+        match self {
+            ValueColumn::LifecycleStage => "lifecycle_stage",
+            ValueColumn::Segment => "rfm_segment",
+            ValueColumn::RScore => "rfm_r",
+            ValueColumn::FScore => "rfm_f",
+            ValueColumn::AbcClass => "abc_class",
+        }
+    }
+
+    /// The `customer_values` column.
+    pub fn column(self) -> &'static str {
+        match self {
+            ValueColumn::LifecycleStage => "lifecycle",
+            ValueColumn::Segment => "segment",
+            ValueColumn::RScore => "r_score",
+            ValueColumn::FScore => "f_score",
+            ValueColumn::AbcClass => "abc_class",
+        }
+    }
+
+    fn from_param(entity: &EntityDef, name: &str) -> Option<ValueColumn> {
+        if entity.name != "account" {
+            return None;
+        }
+        Self::ALL.into_iter().find(|c| c.param() == name)
+    }
+
+    fn value(self, raw: &str) -> Result<FilterValue, String> {
+        match self {
+            ValueColumn::LifecycleStage if LIFECYCLE_STAGES.contains(&raw) => {
+                Ok(FilterValue::Text(raw.to_string()))
+            }
+            ValueColumn::LifecycleStage => {
+                Err(format!("must be one of {}", LIFECYCLE_STAGES.join(", ")))
+            }
+            ValueColumn::AbcClass if ["A", "B", "C"].contains(&raw) => {
+                Ok(FilterValue::Text(raw.to_string()))
+            }
+            ValueColumn::AbcClass => Err("must be A, B or C".into()),
+            ValueColumn::Segment => Ok(FilterValue::Text(raw.to_string())),
+            ValueColumn::RScore | ValueColumn::FScore => match raw.parse::<i64>() {
+                Ok(score) if (1..=100).contains(&score) => Ok(FilterValue::Int(score)),
+                _ => Err("must be a score from 1 to 100".into()),
+            },
+        }
+    }
 }
 
 /// One checked filter condition.
@@ -170,6 +253,13 @@ pub fn parse_filters<'a>(
             continue;
         }
         let target = if let Some(custom_key) = name.strip_prefix("custom.") {
+        let target = if let Some(column) = ValueColumn::from_param(entity, name) {
+            if !matches!(op, FilterOp::Eq | FilterOp::In) {
+                errors.add(key, "unknown_filter", "takes a value or a list (__in)");
+                continue;
+            }
+            FilterTarget::Value(column)
+        } else if let Some(custom_key) = name.strip_prefix("custom.") {
             match custom_fields.iter().find(|c| c.key == custom_key) {
                 Some(def) => FilterTarget::Custom(def.clone()),
                 None => {
@@ -236,6 +326,9 @@ fn filter_value(target: &FilterTarget, op: FilterOp, raw: &str) -> Result<Filter
     if raw.chars().count() > 200 {
         return Err("is too long".into());
     }
+    if let FilterTarget::Value(column) = target {
+        return column.value(raw);
+    }
     if op == FilterOp::Contains {
         return match target {
             FilterTarget::Field(def)
@@ -279,6 +372,7 @@ fn filter_value(target: &FilterTarget, op: FilterOp, raw: &str) -> Result<Filter
         FilterTarget::Consent(_) => consent::parse_yes_no(raw)
             .map(|yes| FilterValue::Int(i64::from(yes)))
             .ok_or_else(|| "must be yes or no".into()),
+        FilterTarget::Value(column) => column.value(raw),
     }
 }
 
@@ -374,6 +468,37 @@ mod tests {
         let errors =
             parse_filters(&crate::entity::ORDER, &[], [("consent.email", "yes")]).unwrap_err();
         assert!(errors.get("consent.email").is_some());
+    fn customers_filter_by_their_stored_analytics() {
+        let filters = parse_filters(
+            &ACCOUNT,
+            &[],
+            [("lifecycle_stage__in", "at_risk,dormant"), ("rfm_r", "5")],
+        )
+        .unwrap();
+        assert_eq!(
+            filters[0].target,
+            FilterTarget::Value(ValueColumn::LifecycleStage)
+        );
+        assert_eq!(filters[0].values.len(), 2);
+        assert_eq!(filters[1].values, vec![FilterValue::Int(5)]);
+        let errors = parse_filters(
+            &ACCOUNT,
+            &[],
+            [("lifecycle_stage", "sleepy"), ("rfm_f__gte", "2")],
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors.get("lifecycle_stage").unwrap().code,
+            "invalid_filter"
+        );
+        assert_eq!(errors.get("rfm_f__gte").unwrap().code, "unknown_filter");
+        // Contacts have no analytics of their own.
+        let errors =
+            parse_filters(&crate::entity::CONTACT, &[], [("lifecycle_stage", "new")]).unwrap_err();
+        assert_eq!(
+            errors.get("lifecycle_stage").unwrap().code,
+            "unknown_filter"
+        );
     }
 
     #[test]

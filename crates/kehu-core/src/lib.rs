@@ -10,6 +10,7 @@ pub mod field_security;
 pub mod field_value;
 pub mod filter;
 pub mod money;
+pub mod order_lines;
 pub mod permission;
 pub mod validation;
 

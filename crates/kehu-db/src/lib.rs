@@ -5,6 +5,7 @@
 //! sea-query and built for the backend in use; every query that reads records takes the
 //! caller's [`kehu_core::permission::Visibility`] so permissions live inside the SQL.
 
+pub mod analytics_settings;
 pub mod auth;
 mod conn;
 pub mod consent;

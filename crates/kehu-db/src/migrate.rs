@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_auth_epoch.sql")),
     (6, include_str!("../migrations/sqlite/0006_field_security.sql")),
     (7, include_str!("../migrations/sqlite/0007_personal_data.sql")),
+    (8, include_str!("../migrations/sqlite/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/sqlite/0009_live_scope_indexes.sql")),
 ];
 #[rustfmt::skip]
@@ -25,6 +26,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_auth_epoch.sql")),
     (6, include_str!("../migrations/postgres/0006_field_security.sql")),
     (7, include_str!("../migrations/postgres/0007_personal_data.sql")),
+    (8, include_str!("../migrations/postgres/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/postgres/0009_live_scope_indexes.sql")),
 ];
 

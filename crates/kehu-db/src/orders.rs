@@ -8,6 +8,7 @@ use crate::records::{ident, visibility_condition};
 use crate::{Db, DbResult};
 use chrono::NaiveDate;
 use kehu_core::entity::CANCELLED;
+use kehu_core::order_lines::OrderLine;
 use kehu_core::permission::Visibility;
 use sea_query::{Cond, Expr, Query};
 use std::collections::HashMap;
@@ -128,4 +129,89 @@ pub async fn purchases(
             })
         })
         .await
+}
+
+/// Creates an order together with its lines in one transaction: the order's `total`
+/// (and `quantity`, when not given) must already be the lines' sums
+/// ([`kehu_core::order_lines::check_lines`]). The order itself goes through the generic
+/// record path (permission, references, audit).
+pub async fn create_with_lines(
+    db: &Db,
+    actor: &kehu_core::permission::Actor,
+    source_ip: Option<&str>,
+    changes: kehu_core::validation::Changes,
+    lines: &[OrderLine],
+) -> DbResult<crate::records::Record> {
+    let mut tx = db.begin().await?;
+    let order = crate::records::create_in(
+        &mut tx,
+        &kehu_core::entity::ORDER,
+        actor,
+        source_ip,
+        changes,
+    )
+    .await?;
+    if !lines.is_empty() {
+        let mut insert = Query::insert();
+        insert.into_table(ident("order_lines")).columns(
+            [
+                "order_id",
+                "position",
+                "product",
+                "quantity",
+                "unit_price",
+                "amount",
+            ]
+            .map(ident),
+        );
+        for (position, line) in lines.iter().enumerate() {
+            insert
+                .values([
+                    order.id.into(),
+                    (position as i64).into(),
+                    line.product.clone().into(),
+                    line.quantity.into(),
+                    line.unit_price.into(),
+                    line.amount.into(),
+                ])
+                .map_err(anyhow::Error::from)?;
+        }
+        tx.conn().execute(&insert).await?;
+    }
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// The lines of orders the caller has already read (and so may see), by order id, in
+/// their order. Orders without lines are absent.
+pub async fn lines_of(db: &Db, order_ids: &[i64]) -> DbResult<HashMap<i64, Vec<OrderLine>>> {
+    let mut found: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    if order_ids.is_empty() {
+        return Ok(found);
+    }
+    let select = Query::select()
+        .columns(["order_id", "product", "quantity", "unit_price", "amount"].map(ident))
+        .from(ident("order_lines"))
+        .and_where(Expr::col(ident("order_id")).is_in(order_ids.iter().copied()))
+        .order_by(ident("order_id"), sea_query::Order::Asc)
+        .order_by(ident("position"), sea_query::Order::Asc)
+        .to_owned();
+    let rows = db
+        .conn()
+        .fetch_all(&select, |row| {
+            Ok((
+                crate::conn::required(row.int("order_id"), "order_id")?,
+                OrderLine {
+                    product: row.text("product")?.unwrap_or_default(),
+                    quantity: crate::conn::required(row.int("quantity"), "quantity")?,
+                    unit_price: crate::conn::required(row.int("unit_price"), "unit_price")?,
+                    amount: crate::conn::required(row.int("amount"), "amount")?,
+                },
+            ))
+        })
+        .await?;
+    for (order_id, line) in rows {
+        found.entry(order_id).or_default().push(line);
+    }
+    Ok(found)
 }

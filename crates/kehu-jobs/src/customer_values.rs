@@ -13,8 +13,8 @@
 use chrono::NaiveDate;
 use kehu_analytics::{
     abc_classes, build_summaries, customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, rfm_table,
-    AbcThresholds, ClvSettings, Period, Purchase, RecencyStageRules, RepeatPurchaseModel,
-    RfmConfig, RfmMeasures,
+    AbcThresholds, AnalyticsSettings, ClvSettings, LifecycleRules, Period, Purchase,
+    RepeatPurchaseModel, RfmConfig, RfmMeasures,
 };
 use kehu_core::permission::Visibility;
 use kehu_db::customer_values::{self, CustomerValue};
@@ -46,8 +46,8 @@ pub struct ValueSettings {
     pub rfm: RfmConfig,
     /// ABC thresholds (80 % / 95 %).
     pub abc: AbcThresholds,
-    /// Lifecycle stages by days since the last purchase.
-    pub lifecycle: RecencyStageRules,
+    /// Lifecycle stages by days since the last purchase or by P(alive).
+    pub lifecycle: LifecycleRules,
     /// CLV horizon in months.
     pub horizon_months: u32,
     /// CLV discount rate per month.
@@ -59,9 +59,41 @@ impl Default for ValueSettings {
         ValueSettings {
             rfm: RfmConfig::default(),
             abc: AbcThresholds::default(),
-            lifecycle: RecencyStageRules::default(),
+            lifecycle: LifecycleRules::default(),
             horizon_months: 12,
             monthly_discount_rate: 0.01,
+        }
+    }
+}
+
+impl ValueSettings {
+    /// The computation's settings from the administrators' settings; the CLV horizon
+    /// and discount rate are not theirs to set yet and keep their defaults.
+    pub fn from_admin(admin: &AnalyticsSettings) -> ValueSettings {
+        ValueSettings {
+            rfm: RfmConfig {
+                classes: admin.rfm_classes,
+                ..RfmConfig::default()
+            },
+            abc: admin.abc,
+            lifecycle: admin.lifecycle,
+            ..ValueSettings::default()
+        }
+    }
+}
+
+/// The administrators' analytics settings; defaults when none were saved, or when the
+/// stored document no longer reads or validates (logged, so the nightly run still
+/// happens rather than failing every night).
+pub async fn load_settings(db: &Db) -> anyhow::Result<AnalyticsSettings> {
+    let Some(stored) = kehu_db::analytics_settings::load(db).await? else {
+        return Ok(AnalyticsSettings::default());
+    };
+    match serde_json::from_value::<AnalyticsSettings>(stored) {
+        Ok(settings) if settings.validate().is_empty() => Ok(settings),
+        Ok(_) | Err(_) => {
+            tracing::warn!("stored analytics settings are not valid; using the defaults");
+            Ok(AnalyticsSettings::default())
         }
     }
 }
@@ -129,18 +161,20 @@ pub fn compute_values(
     };
     let horizon_periods = f64::from(settings.horizon_months) * period.per_month();
     let mut predictions: HashMap<i64, (f64, f64, Option<f64>, Option<i64>)> = HashMap::new();
-    // Gamma-Gamma needs q > 1 for a finite mean spend; spend that varies over orders of
-    // magnitude between customers can fit q ≤ 1. Then each customer's own average order
-    // (first purchase included) stands in, and the model says so.
-    let spend_model = spend
-        .as_ref()
-        .ok()
-        .filter(|fit| fit.params.population_mean_spend().is_ok());
+    // Gamma-Gamma only where its fit is credible (see `spend_fit_problem`); otherwise
+    // each customer's own average order (first purchase included) stands in, and the
+    // model says so and why, for the pages to tell the reader.
+    let spend_problem = match &spend {
+        Ok(fit) => spend_fit_problem(&fit.params, &summary_list),
+        Err(_) => Some("not_fitted"),
+    };
+    let spend_model = spend.as_ref().ok().filter(|_| spend_problem.is_none());
     model["spend"] = json!(if spend_model.is_some() {
         "gamma_gamma"
     } else {
         "observed_average"
     });
+    model["spend_problem"] = json!(spend_problem);
     if let Ok(fit) = &bgnbd {
         let rfm_by_customer: HashMap<i64, &RfmMeasures<i64>> = rfm
             .iter()
@@ -192,7 +226,7 @@ pub fn compute_values(
                 clv: prediction.and_then(|p| p.3),
                 lifecycle: settings
                     .lifecycle
-                    .stage(days_since_first, m.recency_days)
+                    .stage(days_since_first, m.recency_days, prediction.map(|p| p.1))
                     .as_str()
                     .to_string(),
             }
@@ -203,6 +237,40 @@ pub fn compute_values(
         model,
         purchases: purchases.len(),
     })
+}
+
+/// Fewest repeat buyers a Gamma-Gamma fit is believed on.
+const MIN_REPEAT_BUYERS: usize = 30;
+
+/// Why a Gamma-Gamma fit should not price anyone's future orders, or `None` if it may.
+///
+/// A customer with no repeat purchase gets the model's population mean p·γ/(q − 1)
+/// as expected spend. With q ≤ 1 that mean is infinite; with q just above 1 (what
+/// a fit on a few dozen customers with varied spend lands on) it is many times any
+/// real order, and one-time buyers came out with CLVs of about 8 orders. So the fit
+/// must rest on enough repeat buyers and its mean must stay within a factor of two of
+/// the repeat buyers' observed average spend.
+fn spend_fit_problem(
+    params: &kehu_analytics::GammaGammaParams,
+    summaries: &[kehu_analytics::CustomerSummary],
+) -> Option<&'static str> {
+    let repeat: Vec<f64> = summaries
+        .iter()
+        .filter(|s| s.frequency > 0)
+        .map(|s| s.monetary_value)
+        .collect();
+    if repeat.len() < MIN_REPEAT_BUYERS {
+        return Some("too_few_repeat_buyers");
+    }
+    let Ok(model_mean) = params.population_mean_spend() else {
+        return Some("infinite_mean");
+    };
+    let observed = repeat.iter().sum::<f64>() / repeat.len() as f64;
+    let ratio = model_mean / observed;
+    if !(ratio.is_finite() && (0.5..=2.0).contains(&ratio)) {
+        return Some("mean_far_from_observed");
+    }
+    None
 }
 
 /// Reads the purchases, computes and stores a new run; gives the run's id.
@@ -285,5 +353,73 @@ mod tests {
         let least = computed.values.iter().find(|v| v.account_id == 1).unwrap();
         assert_eq!(least.abc_class, "C");
         assert_eq!(least.frequency, 1);
+    }
+
+    #[test]
+    fn the_admins_thresholds_change_classes_and_stages() {
+        // Revenue 80 / 15 / 5; customer 1 last bought 100 days ago.
+        let purchases = [
+            (1, "2024-01-01", 400_000),
+            (1, "2024-03-22", 400_000),
+            (2, "2024-06-20", 150_000),
+            (3, "2024-06-20", 50_000),
+        ]
+        .map(|(account_id, date, total)| PurchaseRow {
+            account_id,
+            date: day(date),
+            total,
+        });
+        let as_of = day("2024-06-30");
+        let by_id = |computed: &ComputedValues, id: i64| {
+            computed
+                .values
+                .iter()
+                .find(|v| v.account_id == id)
+                .cloned()
+                .unwrap()
+        };
+        let before = compute_values(&purchases, as_of, &ValueSettings::default()).unwrap();
+        assert_eq!(by_id(&before, 2).abc_class, "B");
+        assert_eq!(by_id(&before, 1).lifecycle, "at_risk");
+        let admin = AnalyticsSettings {
+            abc: AbcThresholds { a: 0.5, b: 0.9 },
+            lifecycle: LifecycleRules::Recency(kehu_analytics::RecencyStageRules {
+                active_within_days: 120,
+                ..Default::default()
+            }),
+            rfm_classes: 3,
+            ..AnalyticsSettings::default()
+        };
+        let after = compute_values(&purchases, as_of, &ValueSettings::from_admin(&admin)).unwrap();
+        assert_eq!(by_id(&after, 2).abc_class, "C");
+        assert_eq!(by_id(&after, 1).lifecycle, "active");
+        assert!(after.values.iter().all(|v| (1..=3).contains(&v.r_score)));
+    }
+
+    #[test]
+    fn a_spend_fit_on_few_buyers_or_far_from_their_spend_is_not_used() {
+        let summary = |frequency, monetary_value| kehu_analytics::CustomerSummary {
+            frequency,
+            recency: 10.0,
+            age: 20.0,
+            monetary_value,
+        };
+        let params = |q| kehu_analytics::GammaGammaParams { p: 6.0, q, v: 15.0 };
+        let many: Vec<_> = (0..40).map(|_| summary(2, 35.0)).collect();
+        // p·v/(q−1) = 90/3.5 ≈ 25.7, within a factor of two of 35.
+        assert_eq!(spend_fit_problem(&params(4.5), &many), None);
+        assert_eq!(
+            spend_fit_problem(&params(4.5), &many[..5]),
+            Some("too_few_repeat_buyers")
+        );
+        assert_eq!(
+            spend_fit_problem(&params(0.8), &many),
+            Some("infinite_mean")
+        );
+        // q = 1.1: a mean of 900 against orders of 35.
+        assert_eq!(
+            spend_fit_problem(&params(1.1), &many),
+            Some("mean_far_from_observed")
+        );
     }
 }

@@ -32,10 +32,11 @@ pub async fn run_job(db: &Db, job: &Job) -> anyhow::Result<()> {
         customer_values::JOB_KIND => {
             let requested_by = job.payload.get("requested_by").and_then(|v| v.as_i64());
             let as_of = customer_values::business_today();
+            let admin = customer_values::load_settings(db).await?;
             customer_values::recompute(
                 db,
                 as_of,
-                &customer_values::ValueSettings::default(),
+                &customer_values::ValueSettings::from_admin(&admin),
                 requested_by,
             )
             .await?;

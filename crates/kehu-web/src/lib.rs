@@ -3,6 +3,7 @@
 //! A handler reads as: parse input → check permission → call one repository or core
 //! function → render. SQL lives in `kehu-db`, rules in `kehu-core`.
 
+pub mod analytics_settings;
 pub mod api;
 pub mod assets;
 pub mod auth;

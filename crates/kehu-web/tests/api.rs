@@ -523,6 +523,9 @@ backend_tests!(
     orders_round_trip_with_version_checks,
     analytics_cover_only_the_callers_customers,
     permission_changes_apply_to_the_next_request,
+    orders_with_lines_total_their_lines_and_bad_lines_write_nothing,
+    customers_filter_by_lifecycle_stage_within_the_callers_scope,
+    analytics_settings_are_checked_audited_and_change_the_results,
 );
 
 /// Permissions are resolved once per user and kept by the server, yet a change of role,
@@ -787,4 +790,271 @@ async fn analytics_cover_only_the_callers_customers(db: Db) {
         body["error"]["fields"]["r"].is_object() && body["error"]["fields"]["limit"].is_object(),
         "{body}"
     );
+}
+
+// ---------------------------------------------------------------- order lines, analytics
+
+/// A customer of the token's user with one order of `total` per `days_ago`.
+async fn customer_with_orders(w: &World, token: &str, name: &str, orders: &[(i64, i64)]) -> i64 {
+    let (status, customer) = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            token,
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{customer}");
+    let id = customer["id"].as_i64().unwrap();
+    let today = kehu_jobs::customer_values::business_today();
+    for (n, (days_ago, total)) in orders.iter().enumerate() {
+        let date = today - chrono::Duration::days(*days_ago);
+        let (status, body) = w
+            .call(
+                "POST",
+                "/api/v1/orders",
+                token,
+                Some(json!({"name": format!("{name}-{n}"), "account_id": id,
+                            "order_date": date.to_string(), "total": total})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    id
+}
+
+/// Runs the customer value job as the worker would (with the stored settings).
+async fn compute_values(w: &World) {
+    kehu_db::customer_values::request_recompute(&w.db, None)
+        .await
+        .unwrap();
+    let job = kehu_db::jobs::claim(&w.db, chrono::Duration::seconds(60))
+        .await
+        .unwrap()
+        .expect("the queued job");
+    kehu_jobs::run_job(&w.db, &job).await.expect("the job runs");
+    kehu_db::jobs::complete(&w.db, job.id).await.unwrap();
+}
+
+async fn orders_with_lines_total_their_lines_and_bad_lines_write_nothing(db: Db) {
+    let w = world(db).await;
+    let account = customer_with_orders(&w, &w.rep_a, "茶叶店", &[]).await;
+    let order = |lines: Json, total: Option<i64>| {
+        let mut body = json!({"name": "SO-1", "account_id": account,
+                              "order_date": "2024-05-01", "lines": lines});
+        if let Some(total) = total {
+            body["total"] = total.into();
+        }
+        body
+    };
+    let lines = json!([
+        {"product": "龙井 250g", "quantity": 2, "unit_price": 12_800},
+        {"product": "Teapot", "quantity": 1, "unit_price": 8_850}
+    ]);
+    let (status, created) = w
+        .call(
+            "POST",
+            "/api/v1/orders",
+            &w.rep_a,
+            Some(order(lines.clone(), None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["total"],
+        2 * 12_800 + 8_850,
+        "total is the lines' sum"
+    );
+    assert_eq!(created["quantity"], 3);
+    let id = created["id"].as_i64().unwrap();
+    let (_, read) = w
+        .call("GET", &format!("/api/v1/orders/{id}"), &w.rep_a, None)
+        .await;
+    assert_eq!(read["lines"][0]["product"], "龙井 250g");
+    assert_eq!(read["lines"][0]["amount"], 25_600);
+    assert_eq!(read["lines"][1]["unit_price"], 8_850);
+    // Another team's rep cannot read the order, lines or not.
+    let (status, _) = w
+        .call("GET", &format!("/api/v1/orders/{id}"), &w.rep_b, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // A total that agrees is accepted.
+    let (status, _) = w
+        .call(
+            "POST",
+            "/api/v1/orders",
+            &w.rep_a,
+            Some(order(lines.clone(), Some(34_450))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let orders_before = sql::scalar(&w.db, "SELECT COUNT(*) FROM orders").await;
+    let lines_before = sql::scalar(&w.db, "SELECT COUNT(*) FROM order_lines").await;
+    let (status, body) = w
+        .call(
+            "POST",
+            "/api/v1/orders",
+            &w.rep_a,
+            Some(order(lines, Some(30_000))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["total"]["code"], "total_mismatch",
+        "{body}"
+    );
+    let bad = json!([
+        {"product": "x", "quantity": 0, "unit_price": 100},
+        {"product": "y", "quantity": 1, "unit_price": -5}
+    ]);
+    let (status, body) = w
+        .call("POST", "/api/v1/orders", &w.rep_a, Some(order(bad, None)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields = &body["error"]["fields"];
+    assert!(fields["lines[0].quantity"].is_object(), "{body}");
+    assert!(fields["lines[1].unit_price"].is_object(), "{body}");
+    assert_eq!(
+        sql::scalar(&w.db, "SELECT COUNT(*) FROM orders").await,
+        orders_before,
+        "no order written"
+    );
+    assert_eq!(
+        sql::scalar(&w.db, "SELECT COUNT(*) FROM order_lines").await,
+        lines_before
+    );
+}
+
+async fn customer_list(w: &World, token: &str, query: &str) -> (StatusCode, Json) {
+    let uri = format!("/api/v1/accounts?sort=name&{query}");
+    w.call("GET", &uri, token, None).await
+}
+
+async fn customers_filter_by_lifecycle_stage_within_the_callers_scope(db: Db) {
+    let w = world(db).await;
+    // Default rules: active within 90 days of the last purchase, at risk to 180.
+    customer_with_orders(&w, &w.rep_a, "A 快流失", &[(300, 10_000), (120, 10_000)]).await;
+    customer_with_orders(&w, &w.rep_a, "A 活跃", &[(300, 10_000), (10, 10_000)]).await;
+    customer_with_orders(&w, &w.rep_b, "B 快流失", &[(300, 10_000), (120, 10_000)]).await;
+    customer_with_orders(&w, &w.rep_a, "A 没有订单", &[]).await;
+    compute_values(&w).await;
+
+    let (status, mine) = customer_list(&w, &w.rep_a, "lifecycle_stage=at_risk").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(names(&mine), ["A 快流失"], "own customers only");
+    let (_, everyone) = customer_list(&w, &w.admin, "lifecycle_stage=at_risk&count=true").await;
+    assert_eq!(names(&everyone), ["A 快流失", "B 快流失"]);
+    assert_eq!(everyone["count"]["value"], 2);
+    let (_, both) = customer_list(&w, &w.rep_a, "lifecycle_stage__in=at_risk,active").await;
+    assert_eq!(names(&both), ["A 快流失", "A 活跃"]);
+    let (_, lost) = customer_list(&w, &w.rep_a, "lifecycle_stage=lost").await;
+    assert_eq!(names(&lost), Vec::<String>::new());
+    let (status, body) = customer_list(&w, &w.rep_a, "lifecycle_stage=sleepy").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["fields"]["lifecycle_stage"].is_object(),
+        "{body}"
+    );
+}
+
+async fn analytics_settings_are_checked_audited_and_change_the_results(db: Db) {
+    let w = world(db).await;
+    // Revenue 80 / 15 / 5 %: classes A, B, C with the default 80 % / 95 %.
+    let big = customer_with_orders(&w, &w.rep_a, "大客户", &[(200, 800_000), (100, 0)]).await;
+    let mid = customer_with_orders(&w, &w.rep_a, "中客户", &[(20, 150_000)]).await;
+    customer_with_orders(&w, &w.rep_a, "小客户", &[(20, 50_000)]).await;
+    compute_values(&w).await;
+    let value = |body: &Json, id: i64| {
+        body["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["account_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let (_, abc) = w.call("GET", "/api/v1/analytics/abc", &w.admin, None).await;
+    assert_eq!(value(&abc, mid)["abc_class"], "B", "{abc}");
+    assert_eq!(
+        value(&abc, big)["lifecycle"],
+        "at_risk",
+        "last order 100 days ago"
+    );
+
+    // Only administrators of settings.
+    let (status, _) = w
+        .call("GET", "/api/v1/analytics/settings", &w.rep_a, None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, current) = w
+        .call("GET", "/api/v1/analytics/settings", &w.admin, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(current["settings"]["rfm_classes"], 5);
+    assert_eq!(current["settings"]["abc"]["a"], 0.8);
+
+    // Bad settings: each field named, nothing written or audited.
+    let events_before = sql::scalar(&w.db, "SELECT COUNT(*) FROM events").await;
+    let bad = json!({"rfm_classes": 11, "abc": {"a": 0.9, "b": 0.5},
+                     "lifecycle": {"basis": "recency", "new_within_days": 30,
+                                   "active_within_days": 200, "at_risk_within_days": 100,
+                                   "dormant_within_days": 365}});
+    let (status, body) = w
+        .call("PUT", "/api/v1/analytics/settings", &w.admin, Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for field in ["rfm_classes", "abc_b", "at_risk_within_days"] {
+        assert!(
+            body["error"]["fields"][field].is_object(),
+            "{field}: {body}"
+        );
+    }
+    assert!(kehu_db::analytics_settings::load(&w.db)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        sql::scalar(&w.db, "SELECT COUNT(*) FROM events").await,
+        events_before
+    );
+
+    let good = json!({"rfm_classes": 5, "abc": {"a": 0.5, "b": 0.9},
+                      "lifecycle": {"basis": "recency", "new_within_days": 30,
+                                    "active_within_days": 120, "at_risk_within_days": 180,
+                                    "dormant_within_days": 365},
+                      "segment_names": {"champions": {"en": "Stars", "zh_cn": "明星客户"}}});
+    let (status, saved) = w
+        .call("PUT", "/api/v1/analytics/settings", &w.admin, Some(good))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["recompute_queued"], true);
+    let (_, audit) = w
+        .call(
+            "GET",
+            "/api/v1/audit?entity=analytics_settings",
+            &w.admin,
+            None,
+        )
+        .await;
+    assert_eq!(audit["data"].as_array().map(Vec::len), Some(1), "{audit}");
+
+    // The queued job uses the new thresholds.
+    let job = kehu_db::jobs::claim(&w.db, chrono::Duration::seconds(60))
+        .await
+        .unwrap()
+        .expect("saving queued a recomputation");
+    kehu_jobs::run_job(&w.db, &job).await.unwrap();
+    let (_, abc) = w.call("GET", "/api/v1/analytics/abc", &w.admin, None).await;
+    assert_eq!(
+        value(&abc, mid)["abc_class"],
+        "C",
+        "B ends at 90 % now: {abc}"
+    );
+    assert_eq!(
+        value(&abc, big)["lifecycle"],
+        "active",
+        "active within 120 days now"
+    );
+    assert_eq!(abc["run"]["parameters"]["abc"]["b"], 0.9);
 }

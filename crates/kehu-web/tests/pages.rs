@@ -1121,6 +1121,8 @@ async fn a_manager_named_on_the_team_form_sees_the_teams_customers(db: Db) {
 }
 
 backend_tests!(
+    the_analytics_settings_page_checks_saves_and_is_used,
+    the_customer_page_shows_order_lines_and_an_honest_clv,
     a_manager_named_on_the_team_form_sees_the_teams_customers,
     deactivating_a_rep_leads_to_transferring_their_customers,
     sharing_from_the_customer_page,
@@ -1191,19 +1193,44 @@ async fn the_analytics_pages_show_the_users_own_customers_in_both_languages(db: 
             !page.body.contains("李强的酒楼"),
             "another rep's customer is not"
         );
-        // The one analysed customer sits in one heat-map cell, which links to it.
+        // The one analysed customer sits in one heat-map cell, which opens the customer
+        // list filtered on that cell.
         let cell = page
             .body
-            .split("href=\"/analytics/customers?r=")
+            .split("href=\"/accounts?rfm_r__in=")
             .skip(1)
             .find(|cell| cell.contains("<strong>1</strong>"))
             .expect("a cell with one customer");
         let query: String = cell.split('"').next().unwrap().replace("&amp;", "&");
         let list = w
-            .get(&browser, &format!("/analytics/customers?r={query}"))
+            .get(&browser, &format!("/accounts?rfm_r__in={query}"))
             .await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
         assert!(list.body.contains("王芳的茶庄"), "{}", list.body);
         assert!(list.body.contains(&format!("/accounts/{mine}")));
+        assert!(!list.body.contains("李强的酒楼"));
+        // The lifecycle stage filters the customer list, within the user's scope.
+        let active = w
+            .get(&browser, "/accounts?lifecycle_stage__in=active")
+            .await;
+        assert!(active.body.contains("王芳的茶庄"), "{}", active.body);
+        let lost = w.get(&browser, "/accounts?lifecycle_stage__in=lost").await;
+        assert!(!lost.body.contains("王芳的茶庄"), "{}", lost.body);
+        let boss = w.sign_in("boss", language).await;
+        // 李强's customer last bought 136 days before the as-of day: at risk.
+        let at_risk = w.get(&boss, "/accounts?lifecycle_stage__in=at_risk").await;
+        assert!(at_risk.body.contains("李强的酒楼") && !at_risk.body.contains("王芳的茶庄"));
+        let mine_at_risk = w
+            .get(&browser, "/accounts?lifecycle_stage__in=at_risk")
+            .await;
+        assert!(
+            !mine_at_risk.body.contains("李强的酒楼"),
+            "not in wang's scope"
+        );
+        // The stage's row on the analytics page links to the same list.
+        assert!(page
+            .body
+            .contains("href=\"/accounts?lifecycle_stage__in=active\""));
 
         let customer = w.get(&browser, &format!("/accounts/{mine}")).await;
         assert!(
@@ -1249,5 +1276,178 @@ async fn the_cash_flow_calculator_shows_each_year_and_field_errors(db: Db) {
     assert!(
         !page.body.contains("Customer lifetime value:"),
         "no result from bad input"
+    );
+}
+
+async fn the_analytics_settings_page_checks_saves_and_is_used(db: Db) {
+    let w = world(db).await;
+    let (mine, _) = customers_with_orders(&w).await;
+    let rep = w.sign_in("wang", "zh-CN").await;
+    assert_eq!(
+        w.get(&rep, "/admin/analytics").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let admin = w.sign_in("boss", "zh-CN").await;
+    let form = w.get(&admin, "/admin/analytics").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("客户分析设置"));
+    assert!(
+        form.body.contains("name=\"abc_a\" value=\"80\""),
+        "{}",
+        form.body
+    );
+
+    let value = kehu_db::customer_values::value_of_account(
+        &w.db,
+        &kehu_core::permission::Visibility::Everything,
+        mine,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(value.lifecycle, "active", "76 days since the last order");
+    let segment_field = format!("segment.{}.zh_cn", value.segment);
+    let mut fields = vec![
+        ("rfm_classes", "5"),
+        ("abc_a", "95"),
+        ("abc_b", "90"),
+        ("lifecycle_basis", "recency"),
+        ("new_within_days", "30"),
+        ("active_within_days", "60"),
+        ("at_risk_within_days", "180"),
+        ("dormant_within_days", "365"),
+        ("active_min", "70"),
+        ("at_risk_min", "40"),
+        ("dormant_min", "15"),
+        (segment_field.as_str(), "重点维护"),
+    ];
+    let refused = w.post(&admin, "/admin/analytics", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("必须高于 A 类阈值且不超过 100%"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"重点维护\""),
+        "typed values stay"
+    );
+    assert!(kehu_db::analytics_settings::load(&w.db)
+        .await
+        .unwrap()
+        .is_none());
+
+    fields[1] = ("abc_a", "80");
+    let saved = w.post(&admin, "/admin/analytics", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        sql::scalar(
+            &w.db,
+            "SELECT COUNT(*) FROM events WHERE entity = 'analytics_settings'"
+        )
+        .await,
+        1,
+        "audited"
+    );
+    // The job computes with what the admin saved.
+    let settings = kehu_jobs::customer_values::load_settings(&w.db)
+        .await
+        .unwrap();
+    kehu_jobs::customer_values::recompute(
+        &w.db,
+        chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
+        &kehu_jobs::customer_values::ValueSettings::from_admin(&settings),
+        None,
+    )
+    .await
+    .unwrap();
+    let customer = w.get(&rep, &format!("/accounts/{mine}")).await;
+    assert!(
+        customer
+            .body
+            .contains("<span class=\"badge badge--primary\">有风险</span>"),
+        "active only within 60 days now: {}",
+        customer.body
+    );
+    assert!(customer.body.contains("重点维护"), "the renamed segment");
+    let overview = w.get(&rep, "/analytics").await;
+    assert!(overview.body.contains("重点维护"));
+    assert!(
+        overview.body.contains("60 天内为活跃"),
+        "the rules shown are the ones used"
+    );
+}
+
+async fn the_customer_page_shows_order_lines_and_an_honest_clv(db: Db) {
+    let w = world(db).await;
+    customers_with_orders(&w).await;
+    // A one-time buyer, ten days before the as-of day, with two order lines.
+    let buyer = fixtures::account(&w.db, &w.rep_a, serde_json::json!({"name": "新来的花店"})).await;
+    let checked = kehu_core::order_lines::check_lines(
+        &serde_json::json!([
+            {"product": "玫瑰花束", "quantity": 3, "unit_price": 20_000},
+            {"product": "花瓶", "quantity": 1, "unit_price": 8_800}
+        ]),
+        None,
+    )
+    .unwrap();
+    let changes = fixtures::changes(
+        &w.db,
+        &kehu_core::entity::ORDER,
+        serde_json::json!({"name": "SO-FLOWER", "account_id": buyer.id,
+                           "order_date": "2024-06-20", "total": checked.total}),
+        kehu_core::validation::Mode::Create,
+    )
+    .await;
+    kehu_db::orders::create_with_lines(&w.db, &w.rep_a, None, changes, &checked.lines)
+        .await
+        .unwrap();
+    kehu_jobs::customer_values::recompute(
+        &w.db,
+        chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
+        &kehu_jobs::customer_values::ValueSettings::default(),
+        None,
+    )
+    .await
+    .unwrap();
+
+    let browser = w.sign_in("wang", "zh-CN").await;
+    let page = w.get(&browser, &format!("/accounts/{}", buyer.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("玫瑰花束 × 3 · ¥600.00"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("花瓶 × 1 · ¥88.00"));
+    assert!(
+        page.body.contains("<td class=\"nowrap\">已完成</td>"),
+        "the status does not wrap"
+    );
+    // Stage "new" and segment "new customers" no longer read the same.
+    assert!(page
+        .body
+        .contains("<span class=\"badge badge--primary\">新客</span>"));
+    assert_eq!(page.body.matches("新客户").count(), 1, "{}", page.body);
+    // Three customers are too few for the spend model: the CLV prices future orders at
+    // the buyer's own order and the page says so.
+    assert!(
+        page.body.contains("该客户自己的平均订单金额（¥688.00）"),
+        "{}",
+        page.body
+    );
+    let value = kehu_db::customer_values::value_of_account(
+        &w.db,
+        &kehu_core::permission::Visibility::Everything,
+        buyer.id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(value.expected_avg_spend, Some(688.0));
+    let expected = format!("{:.1}", value.expected_purchases.unwrap());
+    assert!(
+        page.body.contains(&format!("预计购买次数（{expected}，")),
+        "the note names the expected purchases the CLV rests on"
     );
 }

@@ -9,11 +9,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use kehu_core::entity::{CustomFieldKind, EntityDef, FieldDef, FieldKind};
-use kehu_core::filter::{Filter, FilterOp, FilterTarget, FilterValue, Sort};
+use kehu_core::filter::{Filter, FilterOp, FilterTarget, FilterValue, Sort, ValueColumn};
 use kehu_core::permission::Visibility;
 use sea_query::extension::postgres::PgExpr;
 use sea_query::{
-    Alias, Cond, Expr, LikeExpr, NullOrdering, Order, Query, SelectStatement, SimpleExpr, Value,
+    Alias, Cond, Expr, Func, LikeExpr, NullOrdering, Order, Query, SelectStatement, SimpleExpr,
+    Value,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -377,7 +378,34 @@ pub(crate) fn filter_condition(backend: Backend, table: &str, filter: &Filter) -
         FilterTarget::Field(field) => field_condition(backend, table, field, filter),
         FilterTarget::Custom(def) => custom_condition(backend, table, &def.key, def.kind, filter),
         FilterTarget::Consent(channel) => crate::consent::filter_condition(table, *channel, filter),
+        FilterTarget::Value(column) => value_condition(table, *column, filter),
     }
+}
+
+/// Customers whose values in the latest complete analytics run match: a subquery on
+/// `customer_values` (its `(run_id, segment)` and primary key indexes), so the list's
+/// scope, sort and paging stay those of the customer list.
+fn value_condition(table: &str, column: ValueColumn, filter: &Filter) -> Cond {
+    let latest_run = Query::select()
+        .expr(Func::max(Expr::col(ident("id"))))
+        .from(ident("analytics_runs"))
+        .and_where(Expr::col(ident("computed_at")).is_not_null())
+        .to_owned();
+    let values: Vec<Value> = filter
+        .values
+        .iter()
+        .map(|value| match value {
+            FilterValue::Int(i) => (*i).into(),
+            other => bound_text(other).into(),
+        })
+        .collect();
+    let matching = Query::select()
+        .column(ident("account_id"))
+        .from(ident("customer_values"))
+        .and_where(Expr::col(ident("run_id")).in_subquery(latest_run))
+        .and_where(Expr::col(ident(column.column())).is_in(values))
+        .to_owned();
+    Cond::all().add(Expr::col((ident(table), ident("id"))).in_subquery(matching))
 }
 
 fn field_condition(backend: Backend, table: &str, field: &FieldDef, filter: &Filter) -> Cond {

@@ -12,7 +12,7 @@ pub(crate) use decode::{bind_value, custom_value};
 pub use list::{count, get, get_deleted, list, Cursor, ListQuery, Page};
 pub(crate) use list::{get_in, matching_ids};
 pub(crate) use write::{account_of, index_text};
-pub use write::{create, restore, soft_delete, update};
+pub use write::{create, create_in, restore, soft_delete, update};
 mod bulk;
 pub use bulk::{bulk_insert, BulkRow, POSTGRES_MAX_PARAMS, SQLITE_MAX_PARAMS};
 

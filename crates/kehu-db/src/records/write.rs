@@ -21,6 +21,21 @@ pub async fn create(
     entity: &'static EntityDef,
     actor: &Actor,
     source_ip: Option<&str>,
+    changes: Changes,
+) -> DbResult<Record> {
+    let mut tx = db.begin().await?;
+    let record = create_in(&mut tx, entity, actor, source_ip, changes).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// [`create`] inside the caller's transaction, for records written together with rows
+/// of their own (an order and its lines).
+pub async fn create_in(
+    tx: &mut crate::Tx,
+    entity: &'static EntityDef,
+    actor: &Actor,
+    source_ip: Option<&str>,
     mut changes: Changes,
 ) -> DbResult<Record> {
     // Hidden and read-only fields are refused by name, before anything is written.
@@ -28,8 +43,7 @@ pub async fn create(
         .fields
         .check_write(entity, &changes)
         .map_err(DbError::Invalid)?;
-    let backend = db.backend();
-    let mut tx = db.begin().await?;
+    let backend = tx.conn().backend();
     let owner_id = match (changes.get("owner_id"), changes.get("account_id")) {
         (Some(FieldValue::Int(id)), _) => *id,
         (_, Some(FieldValue::Int(account_id))) if entity.name == "order" => {
@@ -133,7 +147,6 @@ pub async fn create(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(record)
 }
 

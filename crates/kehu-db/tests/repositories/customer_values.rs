@@ -12,7 +12,9 @@ use serde_json::json;
 
 backend_tests!(
     a_run_counts_only_once_finished_and_replaces_the_previous_one,
-    totals_and_lists_respect_the_readers_customers
+    totals_and_lists_respect_the_readers_customers,
+    the_customer_list_filters_on_the_latest_complete_run,
+    analytics_settings_are_saved_with_an_audit_entry,
 );
 
 fn value(account_id: i64, r: i64, f: i64, monetary: i64, clv: i64, p_alive: f64) -> CustomerValue {
@@ -185,4 +187,115 @@ async fn totals_and_lists_respect_the_readers_customers(db: Db) {
             .is_none(),
         "another rep's customer is not readable"
     );
+}
+
+async fn the_customer_list_filters_on_the_latest_complete_run(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let slipping = named_account(&db, &admin, "快流失的客户").await.id;
+    let steady = named_account(&db, &admin, "稳定的客户").await.id;
+    named_account(&db, &admin, "没有订单的客户").await;
+    let day = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+    let stage = |id: i64, stage: &str| CustomerValue {
+        lifecycle: stage.into(),
+        ..value(id, 5, 5, 100, 1, 0.5)
+    };
+    let listed = |filters: &'static [(&'static str, &'static str)]| {
+        let db = db.clone();
+        let everyone = reads(&admin, &ACCOUNT);
+        async move {
+            let query = fixtures::query(&ACCOUNT, "name", filters, 50);
+            let page = records::list(&db, &ACCOUNT, &everyone, &query, &[])
+                .await
+                .unwrap();
+            page.records
+                .iter()
+                .map(|r| r.text("name").unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        listed(&[("lifecycle_stage", "at_risk")]).await.is_empty(),
+        "nothing computed yet"
+    );
+    let first = customer_values::start_run(&db, day, &json!({}), None)
+        .await
+        .unwrap();
+    customer_values::store_values(
+        &db,
+        first,
+        &[stage(slipping, "at_risk"), stage(steady, "active")],
+    )
+    .await
+    .unwrap();
+    customer_values::finish_run(&db, first, &json!({}), 2, 4)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&[("lifecycle_stage", "at_risk")]).await,
+        ["快流失的客户"]
+    );
+    assert_eq!(
+        listed(&[("lifecycle_stage__in", "at_risk,active")]).await,
+        ["快流失的客户", "稳定的客户"]
+    );
+    // A run still being written changes nothing; once finished, it is the one used.
+    let second = customer_values::start_run(&db, day, &json!({}), None)
+        .await
+        .unwrap();
+    customer_values::store_values(
+        &db,
+        second,
+        &[stage(slipping, "lost"), stage(steady, "active")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        listed(&[("lifecycle_stage", "at_risk")]).await,
+        ["快流失的客户"]
+    );
+    customer_values::finish_run(&db, second, &json!({}), 2, 4)
+        .await
+        .unwrap();
+    assert!(listed(&[("lifecycle_stage", "at_risk")]).await.is_empty());
+    assert_eq!(
+        listed(&[("lifecycle_stage", "lost")]).await,
+        ["快流失的客户"]
+    );
+    assert_eq!(
+        listed(&[("rfm_r", "5"), ("rfm_f", "5")]).await,
+        ["快流失的客户", "稳定的客户"],
+        "R and F scores filter too"
+    );
+}
+
+async fn analytics_settings_are_saved_with_an_audit_entry(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    assert_eq!(kehu_db::analytics_settings::load(&db).await.unwrap(), None);
+    let origin = kehu_db::events::Origin::user(admin.user_id, Some("10.0.0.1".into()));
+    let first = json!({"rfm_classes": 4});
+    let second = json!({"rfm_classes": 6, "abc": {"a": 0.7, "b": 0.9}});
+    kehu_db::analytics_settings::save(&db, &first, &origin)
+        .await
+        .unwrap();
+    kehu_db::analytics_settings::save(&db, &second, &origin)
+        .await
+        .unwrap();
+    assert_eq!(
+        kehu_db::analytics_settings::load(&db).await.unwrap(),
+        Some(second.clone())
+    );
+    let query = kehu_db::events::AuditQuery {
+        entity: Some("analytics_settings".into()),
+        ..Default::default()
+    };
+    let events = kehu_db::events::search(&db, &query, 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        events[0].changes[0].old, first,
+        "newest first, old and new kept"
+    );
+    assert_eq!(events[0].changes[0].new, second);
+    assert_eq!(events[0].actor_id, Some(admin.user_id));
 }

@@ -41,6 +41,8 @@ const TABLES: &[&str] = &[
     "auth_epoch",
     "field_security",
     "consents",
+    "order_lines",
+    "analytics_settings",
 ];
 
 async fn migrations_apply_to_a_fresh_database_and_are_idempotent(db: Db) {

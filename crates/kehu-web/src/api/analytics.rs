@@ -25,6 +25,63 @@ pub fn routes() -> Router<AppState> {
         .route("/clv", get(clv))
         .route("/lifecycle", get(lifecycle))
         .route("/runs", post(request_run))
+        .route("/settings", get(read_settings).put(write_settings))
+}
+
+/// Only administrators of settings see or change the analytics settings.
+fn require_settings_admin(auth: &crate::auth::Auth) -> Result<(), ApiError> {
+    if auth.actor.may_administer("settings") {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// `GET /analytics/settings`: RFM classes, segment names, ABC thresholds (shares
+/// 0–1), lifecycle rules.
+async fn read_settings(
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, ApiError> {
+    require_settings_admin(&auth)?;
+    let settings = crate::analytics_settings::current(&state)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(json!({
+        "settings": settings,
+        "segment_keys": kehu_analytics::SEGMENT_KEYS,
+    })))
+}
+
+/// `PUT /analytics/settings`: replaces the settings (missing keys take defaults); 422
+/// naming each bad field, nothing written. Saving queues a recomputation.
+async fn write_settings(
+    ApiAuth(auth): ApiAuth,
+    State(state): State<AppState>,
+    ip: crate::api::records::ClientIp,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    require_settings_admin(&auth)?;
+    let Ok(Json(body)) = body else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the body must be a JSON object",
+        ));
+    };
+    let settings: kehu_analytics::AnalyticsSettings =
+        serde_json::from_value(body).map_err(|error| {
+            let mut fields = FieldErrors::default();
+            fields.add("settings", "invalid", error.to_string());
+            ApiError::invalid(fields)
+        })?;
+    crate::analytics_settings::check(&settings).map_err(ApiError::invalid)?;
+    let origin = kehu_db::events::Origin::user(auth.user.id, ip.0);
+    let queued = crate::analytics_settings::save(&state, &settings, &origin).await?;
+    Ok(Json(json!({
+        "settings": settings,
+        "recompute_queued": queued,
+    })))
 }
 
 /// Filters and size of a customer list.

@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod audit;
 pub mod json;
 pub mod openapi;
+pub mod order_lines;
 pub mod people;
 pub mod personal_data;
 pub mod records;

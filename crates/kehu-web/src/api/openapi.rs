@@ -84,6 +84,40 @@ fn record_schema(entity: &EntityDef, input: bool) -> ObjectBuilder {
             .schema_type(Type::Object)
             .description(Some("custom field values by key (admin-defined)")),
     );
+    if entity.name == ORDER.name {
+        let line = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "product",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(200)),
+            )
+            .property(
+                "quantity",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .description(Some("more than 0")),
+            )
+            .property(
+                "unit_price",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .description(Some("minor units, 0 or more")),
+            )
+            .property(
+                "amount",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .description(Some("quantity × unit price (read only)")),
+            );
+        object = object.property(
+            "lines",
+            ArrayBuilder::new().items(line).description(Some(
+                "optional order lines (on create); the order's total is their sum, and a `total` sent with lines must equal it (422 naming `total` otherwise)",
+            )),
+        );
+    }
     if input {
         object = object.property(
             "version",
@@ -136,7 +170,11 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
         .tag(tag)
         .summary(Some(format!("List {}", entity.table)))
         .description(Some(
-            "Keyset-paginated list. Filters: `field=value`, `field__contains=`, `field__gte=`, `field__lte=`, `field__in=a,b`, `custom.KEY=`.",
+            if entity.name == ACCOUNT.name {
+                "Keyset-paginated list. Filters: `field=value`, `field__contains=`, `field__gte=`, `field__lte=`, `field__in=a,b`, `custom.KEY=`; and on the latest analytics run: `lifecycle_stage` (new, active, at_risk, dormant, lost), `rfm_segment`, `rfm_r`, `rfm_f`, `abc_class` (`=` or `__in`)."
+            } else {
+                "Keyset-paginated list. Filters: `field=value`, `field__contains=`, `field__gte=`, `field__lte=`, `field__in=a,b`, `custom.KEY=`."
+            },
         ))
         .parameters(Some([
             query_param("q", "search text (Chinese words, names, e-mail or phone fragments)"),
@@ -517,6 +555,21 @@ pub fn document() -> OpenApi {
             "/api/v1/analytics/lifecycle",
             simple_get("analytics", "Customers per lifecycle stage and the at-risk list by CLV × (1 − P(alive)): ?stage="),
         )
+        .path("/api/v1/analytics/settings", {
+            let mut item = simple_get(
+                "analytics",
+                "Analytics settings (admin): rfm_classes, segment_names {key: {en, zh_cn}}, abc {a, b} as shares, lifecycle {basis: recency|p_alive, thresholds}",
+            );
+            item.put = Some(
+                OperationBuilder::new()
+                    .tag("analytics")
+                    .summary(Some("Replace the analytics settings (admin); missing keys take defaults; queues a recomputation"))
+                    .response("200", ResponseBuilder::new().description("saved").build())
+                    .response("422", error_response("invalid settings, by field; nothing saved"))
+                    .build(),
+            );
+            item
+        })
         .path(
             "/api/v1/analytics/runs",
             PathItem::new(

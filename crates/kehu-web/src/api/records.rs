@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use kehu_core::entity::EntityDef;
 use kehu_core::permission::{Action, Actor, Visibility};
 use kehu_core::validation::{Mode, Schema};
-use kehu_db::{custom_fields, picklists, records};
+use kehu_db::{custom_fields, orders, picklists, records};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
@@ -114,7 +114,10 @@ async fn read(
 ) -> Result<Json<Value>, ApiError> {
     let visibility = auth.actor.visibility(entity.name, Action::Read);
     let record = records::get(&state.db, entity, &visibility, id).await?;
-    Ok(Json(shown(&auth.actor, record)))
+    let id = record.id;
+    let mut json = shown(&auth.actor, record);
+    super::order_lines::add_lines(&state, entity, &mut json, id).await?;
+    Ok(Json(json))
 }
 
 async fn schema_parts(
@@ -149,22 +152,41 @@ async fn create(
         custom_fields: &custom,
         picklists: &lists,
     };
+    let mut body = body;
+    let lines = super::order_lines::take_lines(entity, &mut body)?;
     let changes = schema
         .from_json(&body, Mode::Create)
         .map_err(ApiError::from_fields)?;
-    let record = records::create(
-        &state.db,
-        entity,
-        &auth.actor,
-        client_ip(&ip).as_deref(),
-        changes,
-    )
-    .await?;
-    let location = format!("/api/v1/{}/{}", entity.table, record.id);
+    let record = match lines {
+        Some(lines) => {
+            orders::create_with_lines(
+                &state.db,
+                &auth.actor,
+                client_ip(&ip).as_deref(),
+                changes,
+                &lines,
+            )
+            .await?
+        }
+        None => {
+            records::create(
+                &state.db,
+                entity,
+                &auth.actor,
+                client_ip(&ip).as_deref(),
+                changes,
+            )
+            .await?
+        }
+    };
+    let id = record.id;
+    let mut json = shown(&auth.actor, record);
+    super::order_lines::add_lines(&state, entity, &mut json, id).await?;
+    let location = format!("/api/v1/{}/{}", entity.table, id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(shown(&auth.actor, record)),
+        Json(json),
     )
         .into_response())
 }

@@ -4,6 +4,7 @@
 use super::ctx::Ctx;
 use super::format::datetime;
 use super::render::{OrPage, PageError};
+use crate::analytics_settings::segment_label;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use kehu_core::entity::ORDER;
@@ -28,14 +29,16 @@ pub struct OrderLine {
     pub status: String,
     /// Whether it was cancelled (shown struck through; it does not count).
     pub cancelled: bool,
+    /// Its lines, "茶叶 × 2 · ¥30.00", when it has any.
+    pub lines: Vec<String>,
 }
 
 /// The latest analytics of the customer, translated.
 pub struct ValueCard {
     /// Lifecycle stage.
     pub stage: String,
-    /// RFM segment.
-    pub segment: String,
+    /// RFM segment, unless it reads the same as the stage (zh-CN: 新客户 twice).
+    pub segment: Option<String>,
     /// "R 5 · F 4 · M 3".
     pub scores: String,
     /// ABC class.
@@ -48,6 +51,10 @@ pub struct ValueCard {
     pub clv: Option<String>,
     /// P(alive) in percent, if known.
     pub p_alive: Option<String>,
+    /// Expected purchases over the CLV horizon, if the model could be fitted.
+    pub expected_purchases: Option<String>,
+    /// Why the CLV rests on the customer's own average order, when it does.
+    pub clv_note: Option<String>,
     /// When the figures were computed.
     pub computed_at: String,
 }
@@ -93,11 +100,30 @@ pub async fn recent_orders(
         order.mask(&ctx.actor().fields);
     }
     let t = ctx.t;
+    // Lines of the orders just read, which the user may therefore see.
+    let ids: Vec<i64> = page.records.iter().map(|o| o.id).collect();
+    let mut lines = kehu_db::orders::lines_of(&state.db, &ids)
+        .await
+        .or_page(ctx)?;
     Ok(page
         .records
         .iter()
         .map(|order| {
             let status = order.text("status").unwrap_or_default();
+            let currency = order.text("currency");
+            let lines = lines
+                .remove(&order.id)
+                .unwrap_or_default()
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} · {}",
+                        l.product,
+                        l.quantity,
+                        money(l.amount, currency)
+                    )
+                })
+                .collect();
             OrderLine {
                 number: order.text("name").unwrap_or_default().to_string(),
                 date: order
@@ -109,6 +135,7 @@ pub async fn recent_orders(
                 total: money(order.int("total").unwrap_or(0), order.text("currency")),
                 status: t.choice("status", status),
                 cancelled: status == kehu_core::entity::CANCELLED,
+                lines,
             }
         })
         .collect())
@@ -128,15 +155,38 @@ pub async fn value_card(
         .await
         .or_page(ctx)?;
     let t: Tr = ctx.t;
-    Ok(value.map(|v| ValueCard {
-        stage: t.t(&format!("analytics.stage.{}", v.lifecycle)).to_string(),
-        segment: t.t(&format!("analytics.segment.{}", v.segment)).to_string(),
-        scores: format!("R {} · F {} · M {}", v.r_score, v.f_score, v.m_score),
-        abc_class: v.abc_class.clone(),
-        revenue: money(v.monetary, None),
-        purchases: v.frequency,
-        clv: v.clv.map(|c| money(c, None)),
-        p_alive: v.p_alive.map(|p| format!("{:.0}%", p * 100.0)),
-        computed_at: run.computed_at.map(datetime).unwrap_or_default(),
+    let settings = crate::analytics_settings::current(state)
+        .await
+        .map_err(|e| ctx.internal(e))?;
+    let own_average = run.model["spend"].as_str() == Some("observed_average");
+    Ok(value.map(|v| {
+        let stage = t.t(&format!("analytics.stage.{}", v.lifecycle)).to_string();
+        let segment = segment_label(t, &settings, &v.segment);
+        ValueCard {
+            segment: (segment != stage).then_some(segment),
+            stage,
+            expected_purchases: v.expected_purchases.map(|n| format!("{n:.1}")),
+            // Say what the CLV is made of when it rests on the customer's own average
+            // order (the spend model's fit is not credible): with the expected purchases
+            // named, "≈ 8 × their order" for a new one-time buyer reads as what it is.
+            clv_note: (own_average && v.clv.is_some()).then(|| {
+                let average = v.monetary / v.frequency.max(1);
+                let purchases = format!("{:.1}", v.expected_purchases.unwrap_or(0.0));
+                t.fmt(
+                    "analytics.clv_own_average",
+                    &[
+                        ("average", &money(average, None)),
+                        ("purchases", &purchases),
+                    ],
+                )
+            }),
+            scores: format!("R {} · F {} · M {}", v.r_score, v.f_score, v.m_score),
+            abc_class: v.abc_class.clone(),
+            revenue: money(v.monetary, None),
+            purchases: v.frequency,
+            clv: v.clv.map(|c| money(c, None)),
+            p_alive: v.p_alive.map(|p| format!("{:.0}%", p * 100.0)),
+            computed_at: run.computed_at.map(datetime).unwrap_or_default(),
+        }
     }))
 }

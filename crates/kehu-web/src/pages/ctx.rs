@@ -12,12 +12,13 @@ use axum::response::Response;
 use kehu_core::permission::Actor;
 
 /// The administration areas and the grant each needs, in the order the admin menu lists them.
-pub const ADMIN_AREAS: [(&str, &str); 7] = [
+pub const ADMIN_AREAS: [(&str, &str); 8] = [
     ("users", "user"),
     ("teams", "team"),
     ("roles", "role"),
     ("picklists", "settings"),
     ("custom-fields", "settings"),
+    ("analytics", "settings"),
     ("transfer", "user"),
     ("audit", "user"),
 ];

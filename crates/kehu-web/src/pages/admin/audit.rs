@@ -34,7 +34,14 @@ const ACTIONS: &[&str] = &[
 ];
 
 /// Entities the search form offers.
-const ENTITIES: &[&str] = &["account", "contact", "user", "role", "session"];
+const ENTITIES: &[&str] = &[
+    "account",
+    "contact",
+    "user",
+    "role",
+    "session",
+    "analytics_settings",
+];
 
 /// One entry as the table shows it.
 pub struct AuditRow {

@@ -1,6 +1,7 @@
 //! `/admin/...`: users, teams, roles, picklists and custom fields. Each area needs its
 //! administration grant; to anyone else the pages do not exist (404).
 
+pub mod analytics;
 pub mod audit;
 pub mod custom_fields;
 pub mod picklists;
@@ -87,6 +88,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/transfer",
             get(transfer::form).post(transfer::confirm),
+        )
+        .route(
+            "/admin/analytics",
+            get(analytics::form).post(analytics::update),
         )
         .route("/admin/picklists", get(picklists::list))
         .route("/admin/picklists/{list}/add", post(picklists::add))

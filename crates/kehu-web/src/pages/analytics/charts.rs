@@ -112,7 +112,7 @@ pub fn model_summary(t: Tr, model: &Value) -> Option<String> {
             .as_f64()
             .map_or("–".into(), |v| format!("{v:.3}"))
     };
-    Some(format!(
+    let mut summary = format!(
         "BG/NBD r = {}, α = {}, a = {}, b = {}; {} {:.1}",
         param("r"),
         param("alpha"),
@@ -120,7 +120,17 @@ pub fn model_summary(t: Tr, model: &Value) -> Option<String> {
         param("b"),
         t.t("analytics.log_likelihood"),
         fit["log_likelihood"].as_f64().unwrap_or(f64::NAN),
-    ))
+    );
+    // Whether CLVs price orders with the spend model or with each customer's own
+    // average, so that nobody reads a fallback as a model prediction.
+    if model["spend"].as_str() == Some("observed_average") {
+        let q = model["gamma_gamma"]["params"]["q"]
+            .as_f64()
+            .map_or("–".into(), |q| format!("{q:.2}"));
+        summary.push_str(". ");
+        summary.push_str(&t.fmt("analytics.spend_own_average", &[("q", &q)]));
+    }
+    Some(summary)
 }
 
 #[cfg(test)]

@@ -78,6 +78,9 @@ pub async fn list(
         .or_page(&ctx)?,
         None => Vec::new(),
     };
+    let settings = crate::analytics_settings::current(&state)
+        .await
+        .map_err(|e| ctx.internal(e))?;
     let heading = heading(t, &filter);
     Ok(render(&CustomersPage {
         l: ctx.layout(heading.clone(), "analytics"),
@@ -89,6 +92,9 @@ pub async fn list(
             "analytics.customer_count",
             &[("count", &rows.len().to_string())],
         ),
-        rows: rows.iter().map(|v| CustomerRow::new(t, v)).collect(),
+        rows: rows
+            .iter()
+            .map(|v| CustomerRow::new(t, &settings, v))
+            .collect(),
     }))
 }

@@ -12,12 +12,15 @@ use super::ctx::Ctx;
 use super::format::datetime;
 use super::render::{render, see_other, OrPage, PageResult};
 use super::Notice;
+use crate::analytics_settings::segment_label;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::Router;
+use kehu_analytics::{AnalyticsSettings, LifecycleRules};
+use kehu_core::filter::ValueColumn;
 use kehu_core::permission::{Action, Visibility};
 use kehu_db::customer_values::{self, GroupTotal, Grouping, NamedValue, ValueFilter, ValueOrder};
 
@@ -45,7 +48,7 @@ pub const SEGMENTS: &[&str] = &[
 ];
 
 /// Lifecycle stages in their natural order.
-pub const STAGES: &[&str] = &["new", "active", "at_risk", "dormant", "lost"];
+pub const STAGES: &[&str] = kehu_core::filter::LIFECYCLE_STAGES;
 
 /// How many customers the top lists show.
 const TOP: u64 = 20;
@@ -110,12 +113,12 @@ pub struct CustomerRow {
 
 impl CustomerRow {
     /// A top-list row from a stored value.
-    pub fn new(t: Tr, named: &NamedValue) -> CustomerRow {
+    pub fn new(t: Tr, settings: &AnalyticsSettings, named: &NamedValue) -> CustomerRow {
         let v = &named.value;
         CustomerRow {
             link: format!("/accounts/{}", v.account_id),
             name: named.name.clone(),
-            segment: t.t(&format!("analytics.segment.{}", v.segment)).to_string(),
+            segment: segment_label(t, settings, &v.segment),
             stage: t.t(&format!("analytics.stage.{}", v.lifecycle)).to_string(),
             revenue: money(v.monetary, None),
             clv: v.clv.map_or_else(|| "–".into(), |c| money(c, None)),
@@ -147,6 +150,37 @@ struct OverviewPage {
     top_clv: Vec<CustomerRow>,
     at_risk: Vec<CustomerRow>,
     model_summary: Option<String>,
+    /// How the stages were decided, with the run's thresholds.
+    lifecycle_explain: String,
+    /// The customer list of the at-risk stage.
+    at_risk_link: String,
+}
+
+/// The lifecycle rules of a run in words, from the settings it stored.
+fn lifecycle_explain(t: Tr, parameters: &serde_json::Value) -> String {
+    let rules: Option<LifecycleRules> =
+        serde_json::from_value(parameters["lifecycle"].clone()).ok();
+    match rules {
+        Some(LifecycleRules::Recency(r)) => t.fmt(
+            "analytics.lifecycle_explain_recency",
+            &[
+                ("new", &r.new_within_days.to_string()),
+                ("active", &r.active_within_days.to_string()),
+                ("at_risk", &r.at_risk_within_days.to_string()),
+                ("dormant", &r.dormant_within_days.to_string()),
+            ],
+        ),
+        Some(LifecycleRules::PAlive(a)) => t.fmt(
+            "analytics.lifecycle_explain_p_alive",
+            &[
+                ("new", &a.new_within_days.to_string()),
+                ("active", &format!("{:.0}", a.active_min * 100.0)),
+                ("at_risk", &format!("{:.0}", a.at_risk_min * 100.0)),
+                ("dormant", &format!("{:.0}", a.dormant_min * 100.0)),
+            ],
+        ),
+        None => t.t("analytics.lifecycle_explain").to_string(),
+    }
 }
 
 /// The share of `part` in `whole` as "12.3%".
@@ -157,14 +191,27 @@ fn percent(part: i64, whole: i64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
+/// The customer list filtered by stored analytics (`/accounts?rfm_r__in=5&rfm_f__in=3`),
+/// so that the user can sort, page, export and act on those customers there; the `__in`
+/// form is what the list's filter panel shows as chosen.
+pub fn customer_list_link(filters: &[(ValueColumn, &str)]) -> String {
+    let pairs: Vec<(String, String)> = filters
+        .iter()
+        .map(|(column, value)| (format!("{}__in", column.param()), value.to_string()))
+        .collect();
+    crate::pages::url::with_query("/accounts", &pairs)
+}
+
 /// Table rows for groups, in `order` (groups not in it follow), labelled from the
-/// catalogue's `analytics.<section>` table and linking to `?<param>=<group>`.
+/// catalogue's `analytics.<section>` table (segments as the admin named them) and
+/// linking to the customer list filtered on the group.
 fn group_rows(
     t: Tr,
+    settings: &AnalyticsSettings,
     totals: &[GroupTotal],
     order: &[&str],
     section: &str,
-    param: &str,
+    column: ValueColumn,
     with_action: bool,
 ) -> Vec<GroupRow> {
     let revenue: i64 = totals.iter().map(|g| g.revenue).sum();
@@ -178,9 +225,12 @@ fn group_rows(
     sorted
         .into_iter()
         .map(|g| GroupRow {
-            name: t
-                .lookup(&format!("analytics.{section}.{}", g.key))
-                .map_or_else(|| g.key.clone(), str::to_string),
+            name: if column == ValueColumn::Segment {
+                segment_label(t, settings, &g.key)
+            } else {
+                t.lookup(&format!("analytics.{section}.{}", g.key))
+                    .map_or_else(|| g.key.clone(), str::to_string)
+            },
             customers: g.customers,
             revenue: money(g.revenue, None),
             share: percent(g.revenue, revenue),
@@ -191,19 +241,19 @@ fn group_rows(
             } else {
                 String::new()
             },
-            link: format!("/analytics/customers?{param}={}", g.key),
+            link: customer_list_link(&[(column, g.key.as_str())]),
         })
         .collect()
 }
 
-/// The 5 × 5 heat map, most recent row first.
-fn heat_map(t: Tr, cells: &[GroupTotal]) -> Vec<GridRow> {
+/// The classes × classes heat map, most recent row first.
+fn heat_map(t: Tr, cells: &[GroupTotal], classes: i64) -> Vec<GridRow> {
     let fullest = cells.iter().map(|c| c.customers).max().unwrap_or(0);
-    (1..=5)
+    (1..=classes)
         .rev()
         .map(|r| GridRow {
             r,
-            cells: (1..=5)
+            cells: (1..=classes)
                 .map(|f| {
                     let cell = cells
                         .iter()
@@ -217,7 +267,10 @@ fn heat_map(t: Tr, cells: &[GroupTotal]) -> Vec<GridRow> {
                         } else {
                             (1 + customers * 4 / fullest) as u8
                         },
-                        link: format!("/analytics/customers?r={r}&f={f}"),
+                        link: customer_list_link(&[
+                            (ValueColumn::RScore, &r.to_string()),
+                            (ValueColumn::FScore, &f.to_string()),
+                        ]),
                         label: t.fmt(
                             "analytics.cell_label",
                             &[
@@ -250,7 +303,7 @@ async fn overview(
         csrf: ctx.csrf(),
         notice: Notice::from_params(t, &params),
         computed_at: None,
-        grid: heat_map(t, &[]),
+        grid: heat_map(t, &[], 5),
         segments: Vec::new(),
         classes: Vec::new(),
         stages: Vec::new(),
@@ -259,10 +312,15 @@ async fn overview(
         top_clv: Vec::new(),
         at_risk: Vec::new(),
         model_summary: None,
+        lifecycle_explain: t.t("analytics.lifecycle_explain").to_string(),
+        at_risk_link: customer_list_link(&[(ValueColumn::LifecycleStage, "at_risk")]),
     };
     let Some(run) = run else {
         return Ok(render(&page));
     };
+    let settings = crate::analytics_settings::current(&state)
+        .await
+        .map_err(|e| ctx.internal(e))?;
     let db = &state.db;
     let group = |grouping| customer_values::group_totals(db, &visibility, run.id, grouping);
     let cells = group(Grouping::RfmCell).await.or_page(&ctx)?;
@@ -293,15 +351,49 @@ async fn overview(
             ],
         )
     });
-    page.grid = heat_map(t, &cells);
-    page.segments = group_rows(t, &segments, SEGMENTS, "segment", "segment", true);
-    page.classes = group_rows(t, &classes, &["A", "B", "C"], "class", "class", false);
-    page.stages = group_rows(t, &stages, STAGES, "stage", "stage", false);
+    // The grid has as many classes as the run was computed with.
+    let classes_used = run.parameters["rfm"]["classes"].as_i64().unwrap_or(5);
+    page.grid = heat_map(t, &cells, classes_used.clamp(1, 10));
+    let settings = &settings;
+    page.segments = group_rows(
+        t,
+        settings,
+        &segments,
+        SEGMENTS,
+        "segment",
+        ValueColumn::Segment,
+        true,
+    );
+    page.classes = group_rows(
+        t,
+        settings,
+        &classes,
+        &["A", "B", "C"],
+        "class",
+        ValueColumn::AbcClass,
+        false,
+    );
+    page.stages = group_rows(
+        t,
+        settings,
+        &stages,
+        STAGES,
+        "stage",
+        ValueColumn::LifecycleStage,
+        false,
+    );
+    page.lifecycle_explain = lifecycle_explain(t, &run.parameters);
     let total_revenue: i64 = classes.iter().map(|c| c.revenue).sum();
     page.pareto_chart = charts::pareto(t, &by_revenue, total_revenue);
     page.clv_chart = charts::clv_histogram(t, &clv_values);
-    page.top_clv = by_clv.iter().map(|v| CustomerRow::new(t, v)).collect();
-    page.at_risk = at_risk.iter().map(|v| CustomerRow::new(t, v)).collect();
+    page.top_clv = by_clv
+        .iter()
+        .map(|v| CustomerRow::new(t, settings, v))
+        .collect();
+    page.at_risk = at_risk
+        .iter()
+        .map(|v| CustomerRow::new(t, settings, v))
+        .collect();
     page.model_summary = charts::model_summary(t, &run.model);
     Ok(render(&page))
 }

@@ -3,11 +3,14 @@
 //! `custom.wechat__contains=abc`), filled from the current parameters.
 
 use super::EntityPages;
+use crate::analytics_settings::segment_label;
 use crate::i18n::Tr;
 use crate::pages::SelectOption;
 use kehu_core::consent::Channel;
+use kehu_analytics::{AnalyticsSettings, SEGMENT_KEYS};
 use kehu_core::entity::{CustomFieldDef, CustomFieldKind, FieldKind};
 use kehu_core::field_security::FieldRules;
+use kehu_core::filter::{ValueColumn, LIFECYCLE_STAGES};
 use kehu_core::validation::Picklists;
 use kehu_db::users::User;
 
@@ -178,6 +181,8 @@ pub struct FilterSources<'a> {
     pub users: &'a [User],
     /// The signed-in user, listed first among owners.
     pub me: i64,
+    /// Analytics settings, for the customer list's analytics filters (segment names).
+    pub analytics: Option<&'a AnalyticsSettings>,
 }
 
 /// The filter panel's inputs and the parameter names they cover.
@@ -237,6 +242,9 @@ pub fn filter_inputs(
             _ => contains(label, name, params),
         });
     }
+    if let Some(settings) = sources.analytics {
+        inputs.extend(value_inputs(t, settings, params));
+    }
     for def in sources.custom {
         let name = format!("custom.{}", def.key);
         if rules.is_hidden(entity.name, &name) {
@@ -272,6 +280,70 @@ pub fn filter_inputs(
         }
     }
     inputs
+}
+
+/// The customer list's filters on the latest analytics run: lifecycle stage, RFM
+/// segment, R and F scores and ABC class (the analytics pages link here with them).
+fn value_inputs(
+    t: Tr,
+    settings: &AnalyticsSettings,
+    params: &[(String, String)],
+) -> Vec<FilterInput> {
+    let key = |column: ValueColumn| format!("{}__in", column.param());
+    let scores: Vec<(String, String)> = (1..=i64::from(settings.rfm_classes))
+        .map(|s| (s.to_string(), s.to_string()))
+        .collect();
+    vec![
+        multi(
+            t.t("list.filter_lifecycle_stage").to_string(),
+            key(ValueColumn::LifecycleStage),
+            LIFECYCLE_STAGES
+                .iter()
+                .map(|s| {
+                    (
+                        s.to_string(),
+                        t.t(&format!("analytics.stage.{s}")).to_string(),
+                    )
+                })
+                .collect(),
+            params,
+        ),
+        multi(
+            t.t("list.filter_rfm_segment").to_string(),
+            key(ValueColumn::Segment),
+            SEGMENT_KEYS
+                .iter()
+                .map(|s| (s.to_string(), segment_label(t, settings, s)))
+                .collect(),
+            params,
+        ),
+        multi(
+            t.t("list.filter_rfm_r").to_string(),
+            key(ValueColumn::RScore),
+            scores.clone(),
+            params,
+        ),
+        multi(
+            t.t("list.filter_rfm_f").to_string(),
+            key(ValueColumn::FScore),
+            scores,
+            params,
+        ),
+        multi(
+            t.t("list.filter_abc_class").to_string(),
+            key(ValueColumn::AbcClass),
+            ["A", "B", "C"]
+                .iter()
+                .map(|c| {
+                    (
+                        c.to_string(),
+                        t.t(&format!("analytics.class.{c}")).to_string(),
+                    )
+                })
+                .collect(),
+            params,
+        ),
+    ]
 }
 
 /// The parameter names the panel's inputs send.
@@ -322,6 +394,7 @@ mod tests {
             picklists: &picklists,
             users: &[],
             me: 1,
+            analytics: None,
         };
         let params = pairs(&[("level__in", "VIP,Gold"), ("created_at__gte", "2024-01-01")]);
         let inputs = filter_inputs(

@@ -191,11 +191,22 @@ pub async fn list(
     }
 
     let lists = picklists::all(db).await.or_page(&ctx)?;
+    // Customers also filter by their stored analytics, named as the admin named them.
+    let analytics = if pages.entity.name == "account" {
+        Some(
+            crate::analytics_settings::current(&state)
+                .await
+                .map_err(|e| ctx.internal(e))?,
+        )
+    } else {
+        None
+    };
     let sources = FilterSources {
         custom: &custom,
         picklists: &lists,
         users: &users,
         me: ctx.auth.user.id,
+        analytics: analytics.as_ref(),
     };
     let filters = filter_inputs(pages, t, rules, &sources, &params);
     let mut covered = covered_keys(&filters);
