@@ -182,6 +182,8 @@ impl FieldRules {
             let name = match &filter.target {
                 FilterTarget::Field(def) => def.name.to_string(),
                 FilterTarget::Custom(def) => custom_field_name(&def.key),
+                // Computed analytics values (lifecycle stage, segment) are no record field.
+                FilterTarget::Value(_) => continue,
             };
             if self.is_hidden(entity.name, &name) {
                 errors.add(
