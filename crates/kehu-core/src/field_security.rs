@@ -184,6 +184,8 @@ impl FieldRules {
                 FilterTarget::Custom(def) => custom_field_name(&def.key),
                 // Consent lives beside the record, not in a field roles can hide.
                 FilterTarget::Consent(_) => continue,
+                // Computed analytics values (lifecycle stage, segment) are no record field.
+                FilterTarget::Value(_) => continue,
             };
             if self.is_hidden(entity.name, &name) {
                 errors.add(

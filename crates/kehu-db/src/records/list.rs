@@ -196,7 +196,7 @@ pub async fn list(
         match super::stream::search_page_ids(db, entity, visibility, query, limit + 1).await? {
             Some(ids) => Expr::col((ident(table), ident("id"))).is_in(ids),
             None => {
-                let walk = plan::choose_walk(db, entity, query).await?;
+                let walk = plan::choose_walk(db, entity, visibility, query).await?;
                 let visibility = plan::without_unused_shares(db, entity, visibility, walk).await?;
                 let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
                 page_ids.column((ident(table), ident("id")));

@@ -73,6 +73,7 @@ fn listed(table_lists: &[(&str, &[&str])], table: &str, column: &str) -> bool {
 pub(crate) async fn choose_walk(
     db: &Db,
     entity: &'static EntityDef,
+    visibility: &Visibility,
     query: &ListQuery,
 ) -> DbResult<Walk> {
     let searching = query.text.as_deref().is_some_and(|t| !t.trim().is_empty());
@@ -88,7 +89,11 @@ pub(crate) async fn choose_walk(
             && matches!(&filter.target, FilterTarget::Field(field)
                 if FILTER_INDEXES_IN_SORT_ORDER.contains(&(entity.table, field.name, query.sort.field.name)))
     };
-    if query.filters.iter().any(in_sort_order) {
+    // A sales rep's own `(owner_id, sort)` index holds the filter columns too: their few
+    // thousand records in sort order beat a province's hundred thousand (138 ms for
+    // `province=广东&sort=name` through `(province, name, id)`).
+    let own_records = matches!(visibility.without_shares(), Visibility::Own(_));
+    if !own_records && query.filters.iter().any(in_sort_order) {
         return Ok(Walk::Planner);
     }
     for filter in query.filters.iter().filter(|f| is_indexed(entity, f)) {
