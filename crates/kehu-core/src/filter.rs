@@ -252,7 +252,6 @@ pub fn parse_filters<'a>(
             }
             continue;
         }
-        let target = if let Some(custom_key) = name.strip_prefix("custom.") {
         let target = if let Some(column) = ValueColumn::from_param(entity, name) {
             if !matches!(op, FilterOp::Eq | FilterOp::In) {
                 errors.add(key, "unknown_filter", "takes a value or a list (__in)");
@@ -468,6 +467,9 @@ mod tests {
         let errors =
             parse_filters(&crate::entity::ORDER, &[], [("consent.email", "yes")]).unwrap_err();
         assert!(errors.get("consent.email").is_some());
+    }
+
+    #[test]
     fn customers_filter_by_their_stored_analytics() {
         let filters = parse_filters(
             &ACCOUNT,
