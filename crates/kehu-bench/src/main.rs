@@ -17,6 +17,11 @@ mod run;
 mod target;
 
 use clap::{Parser, Subcommand};
+
+/// The same allocator as the `kehu` binary, so that the baseline server (this program)
+/// and Kehu are compared with equal allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use target::Target;
 

@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_personal_data.sql")),
     (8, include_str!("../migrations/sqlite/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/sqlite/0009_live_scope_indexes.sql")),
+    (10, include_str!("../migrations/sqlite/0010_custom_fields_epoch.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -28,6 +29,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_personal_data.sql")),
     (8, include_str!("../migrations/postgres/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/postgres/0009_live_scope_indexes.sql")),
+    (10, include_str!("../migrations/postgres/0010_custom_fields_epoch.sql")),
 ];
 
 /// The versions of the migrations this binary carries for a backend.

@@ -1,7 +1,9 @@
 //! What every handler can reach: the database and the web settings.
 
-use crate::auth::cache::PermissionCache;
-use kehu_db::Db;
+use crate::auth::cache::{CustomFieldCache, PermissionCache};
+use crate::auth::Auth;
+use kehu_core::entity::{CustomFieldDef, EntityDef};
+use kehu_db::{Db, DbError};
 use std::sync::Arc;
 
 /// Settings of the web layer, from the binary's configuration.
@@ -35,6 +37,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Signed-in users' resolved permissions (see [`PermissionCache`]).
     pub permissions: Arc<PermissionCache>,
+    /// Custom field definitions, cached the same way.
+    pub custom_fields: Arc<CustomFieldCache>,
 }
 
 impl AppState {
@@ -44,6 +48,25 @@ impl AppState {
             db,
             config: Arc::new(config),
             permissions: Arc::new(PermissionCache::default()),
+            custom_fields: Arc::new(CustomFieldCache::default()),
         }
+    }
+}
+
+impl AppState {
+    /// The entity's custom field definitions, read from the database only when they (or
+    /// anything else under the `auth_epoch`) changed since this process last read them.
+    pub async fn custom_fields(
+        &self,
+        auth: &Auth,
+        entity: &'static EntityDef,
+    ) -> Result<Vec<CustomFieldDef>, DbError> {
+        if let Some(defs) = self.custom_fields.get(&entity.name, auth.epoch) {
+            return Ok(defs);
+        }
+        let defs = kehu_db::custom_fields::for_entity(&self.db, entity.name).await?;
+        self.custom_fields
+            .put(auth.epoch, entity.name, defs.clone());
+        Ok(defs)
     }
 }

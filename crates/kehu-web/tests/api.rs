@@ -526,7 +526,46 @@ backend_tests!(
     orders_with_lines_total_their_lines_and_bad_lines_write_nothing,
     customers_filter_by_lifecycle_stage_within_the_callers_scope,
     analytics_settings_are_checked_audited_and_change_the_results,
+    a_new_custom_field_is_filterable_at_the_next_request,
 );
+
+/// Custom field definitions are kept by the server between requests, yet a field added
+/// by anyone (here straight through the repository, as another server would) is known to
+/// the very next list request.
+async fn a_new_custom_field_is_filterable_at_the_next_request(db: Db) {
+    let w = world(db).await;
+    let uri = "/api/v1/accounts?custom.tier=gold";
+    for _ in 0..2 {
+        let (status, body) = w.call("GET", uri, &w.rep_a, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "no such field yet: {body}");
+    }
+    kehu_db::custom_fields::create(
+        &w.db,
+        &kehu_core::entity::CustomFieldDef {
+            id: 0,
+            entity: "account".into(),
+            key: "tier".into(),
+            label_en: "Tier".into(),
+            label_zh: "等级".into(),
+            kind: kehu_core::entity::CustomFieldKind::Text,
+            options: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let (status, created) = w
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            &w.rep_a,
+            Some(json!({"name": "金桥贸易", "custom": {"tier": "gold"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, body) = w.call("GET", uri, &w.rep_a, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(names(&body), ["金桥贸易"]);
+}
 
 /// Permissions are resolved once per user and kept by the server, yet a change of role,
 /// team or team tree applies to the very next request (the database's permission epoch

@@ -123,7 +123,6 @@ pub async fn bulk_insert(
         )));
     }
     let backend = db.backend();
-    let total = rows.len();
     let context = Arc::new(Context {
         entity,
         backend,
@@ -131,6 +130,42 @@ pub async fn bulk_insert(
         teams: active_user_teams(db).await?,
         now: now(),
     });
+    let mut tx = db.begin().await?;
+    if backend == Backend::Sqlite {
+        set_page_cache(&mut tx, BULK_PAGE_CACHE_KIB).await?;
+    }
+    let inserted = insert_all(&mut tx, context, rows).await;
+    if backend == Backend::Sqlite {
+        // Back to the pool's size before the commit (or the rollback on error): the
+        // pages become clean then and SQLite frees those over the limit, so the pooled
+        // connection does not keep the load's memory.
+        set_page_cache(&mut tx, crate::SQLITE_PAGE_CACHE_KIB).await?;
+    }
+    let ids = inserted?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Each SQLite connection's page cache during a bulk load, in KiB. Every row changes
+/// a dozen indexes at random places; with the pool's small cache those pages go back
+/// and forth to the operating system's file cache for every chunk.
+const BULK_PAGE_CACHE_KIB: u32 = 512 * 1024;
+
+async fn set_page_cache(tx: &mut Tx, kib: u32) -> DbResult<()> {
+    tx.conn()
+        .execute_raw(&format!("PRAGMA cache_size = -{kib}"))
+        .await
+}
+
+/// Inserts the rows in chunks and appends the summary event, inside `tx`.
+async fn insert_all(tx: &mut Tx, context: Arc<Context>, rows: Vec<BulkRow>) -> DbResult<Vec<i64>> {
+    let Context {
+        entity,
+        backend,
+        actor_id,
+        ..
+    } = *context;
+    let total = rows.len();
     let rows_per_chunk = rows_per_statement(backend, entity);
     // Chunks are prepared (validated, indexed, turned into bind values) on the blocking
     // pool, a few ahead of the one being written.
@@ -139,7 +174,6 @@ pub async fn bulk_insert(
     let mut first_row = 0;
     let mut pending: VecDeque<tokio::task::JoinHandle<DbResult<Vec<Statement>>>> = VecDeque::new();
     let mut ids = Vec::with_capacity(total);
-    let mut tx = db.begin().await?;
     loop {
         while pending.len() < depth && first_row < total {
             let chunk: Vec<BulkRow> = remaining.by_ref().take(rows_per_chunk).collect();
@@ -156,7 +190,7 @@ pub async fn bulk_insert(
         let statements = next.await.map_err(|e| DbError::Internal(e.into()))??;
         for statement in statements {
             let expected = statement.rows;
-            let mut inserted = execute(&mut tx, statement).await?;
+            let mut inserted = execute(tx, statement).await?;
             if inserted.len() != expected {
                 return Err(DbError::Internal(anyhow::anyhow!(
                     "insert of {expected} rows returned {} ids",
@@ -199,7 +233,6 @@ pub async fn bulk_insert(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(ids)
 }
 

@@ -79,7 +79,7 @@ async fn list(
     State(state): State<AppState>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
-    let custom = custom_fields::for_entity(&state.db, entity.name).await?;
+    let custom = state.custom_fields(&auth, entity).await?;
     let query = parse_list_request(entity, &auth.actor.fields, &custom, &params, 50)
         .map_err(ApiError::bad_request)?;
     let action = if query.in_recycle_bin {
@@ -308,7 +308,7 @@ async fn export(
     if visibility == Visibility::Nothing {
         return Err(ApiError::forbidden());
     }
-    let custom = custom_fields::for_entity(&state.db, entity.name).await?;
+    let custom = state.custom_fields(&auth, entity).await?;
     let query = parse_list_request(entity, &auth.actor.fields, &custom, &params, 500)
         .map_err(ApiError::bad_request)?;
     let table = crate::export::records_table(

@@ -35,6 +35,9 @@ pub struct Auth {
     pub actor: Actor,
     /// How they signed in.
     pub credential: Credential,
+    /// The database's `auth_epoch` when the request was authenticated: what the
+    /// server's caches are valid for (see [`crate::auth::cache`]).
+    pub epoch: i64,
 }
 
 impl Auth {
@@ -82,12 +85,14 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiErro
         None => Credential::Token,
     };
     let epoch = signed_in.permissions_epoch;
-    let (user, actor) = match state.permissions.get(signed_in.user_id, epoch) {
+    let (user, actor) = match state.permissions.get(&signed_in.user_id, epoch) {
         Some(cached) => cached,
         None => {
             let user = users::get(&state.db, signed_in.user_id).await?;
             let actor = users::actor(&state.db, &user).await?;
-            state.permissions.put(epoch, user.clone(), actor.clone());
+            state
+                .permissions
+                .put(epoch, user.id, (user.clone(), actor.clone()));
             (user, actor)
         }
     };
@@ -98,6 +103,7 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiErro
         user,
         actor,
         credential,
+        epoch,
     }))
 }
 

@@ -16,9 +16,9 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use kehu_core::permission::{Action, Scope, Visibility};
+use kehu_db::picklists;
 use kehu_db::records;
 use kehu_db::saved_filters::{self, SavedFilter};
-use kehu_db::{custom_fields, picklists};
 
 /// Rows per page.
 pub const PAGE_SIZE: u64 = 50;
@@ -101,9 +101,7 @@ pub async fn list(
     let notice = Notice::from_params(t, &raw);
     let params = normalize(raw);
     let db = &state.db;
-    let custom = custom_fields::for_entity(db, entity.name)
-        .await
-        .or_page(&ctx)?;
+    let custom = state.custom_fields(&ctx.auth, entity).await.or_page(&ctx)?;
     let visibility = ctx.actor().visibility(entity.name, Action::Read);
     let users = lookup::all_users(db).await.or_page(&ctx)?;
     let mut names = Names {
