@@ -22,6 +22,7 @@ use kehu_core::field_security::{custom_field_name, FieldRules};
 use kehu_core::permission::Visibility;
 use kehu_core::FieldValue;
 use sea_query::{Alias, Cond, Expr, Func, SimpleExpr};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -79,24 +80,70 @@ impl Record {
             .retain(|key, _| !rules.is_hidden(entity, &custom_field_name(key)));
     }
 
-    /// The record as the API shows it: every selected field plus `custom`.
+    /// The record as the API shows it: every selected field plus `custom` (see the
+    /// [`Serialize`] implementation, which writes the same object without this tree).
     pub fn to_json(&self) -> Json {
-        let mut object = Map::new();
-        for (name, value) in &self.values {
-            object.insert((*name).to_string(), value.to_json());
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
+
+/// Keys every record object has besides its fields.
+const RECORD_KEYS: [&str; 6] = [
+    "id",
+    "version",
+    "owner_id",
+    "team_id",
+    "custom",
+    "deleted_at",
+];
+
+/// One entry of a record's JSON object.
+enum Entry<'a> {
+    Field(&'a FieldValue),
+    Int(i64),
+    MaybeInt(Option<i64>),
+    Custom(&'a Map<String, Json>),
+    Timestamp(DateTime<Utc>),
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Field(value) => value.serialize(serializer),
+            Entry::Int(i) => serializer.serialize_i64(*i),
+            Entry::MaybeInt(i) => i.serialize(serializer),
+            Entry::Custom(map) => map.serialize(serializer),
+            Entry::Timestamp(at) => serializer.serialize_str(&at.to_rfc3339()),
         }
-        object.insert("id".into(), self.id.into());
-        object.insert("version".into(), self.version.into());
-        object.insert("owner_id".into(), self.owner_id.into());
-        object.insert(
-            "team_id".into(),
-            self.team_id.map(Json::from).unwrap_or(Json::Null),
-        );
-        object.insert("custom".into(), Json::Object(self.custom.clone()));
+    }
+}
+
+/// The API's record object: the selected fields, `id`, `version`, `owner_id`, `team_id`,
+/// `custom` and, in the recycle bin, `deleted_at`, with keys in alphabetical order.
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(&str, Entry)> = self
+            .values
+            .iter()
+            .filter(|(name, _)| !RECORD_KEYS.contains(name))
+            .map(|(name, value)| (*name, Entry::Field(value)))
+            .collect();
+        entries.extend([
+            ("id", Entry::Int(self.id)),
+            ("version", Entry::Int(self.version)),
+            ("owner_id", Entry::Int(self.owner_id)),
+            ("team_id", Entry::MaybeInt(self.team_id)),
+            ("custom", Entry::Custom(&self.custom)),
+        ]);
         if let Some(at) = self.deleted_at {
-            object.insert("deleted_at".into(), at.to_rfc3339().into());
+            entries.push(("deleted_at", Entry::Timestamp(at)));
         }
-        Json::Object(object)
+        entries.sort_unstable_by_key(|(name, _)| *name);
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (name, entry) in &entries {
+            map.serialize_entry(name, entry)?;
+        }
+        map.end()
     }
 }
 

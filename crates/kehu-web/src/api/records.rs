@@ -16,7 +16,8 @@ use kehu_core::entity::EntityDef;
 use kehu_core::permission::{Action, Actor, Visibility};
 use kehu_core::validation::{Mode, Schema};
 use kehu_db::{custom_fields, orders, picklists, records};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::net::SocketAddr;
 
 /// Count lists up to this many rows; beyond it the API says "at least".
@@ -73,12 +74,28 @@ fn client_ip(ip: &ClientIp) -> Option<String> {
     ip.0.clone()
 }
 
+/// A list page as the API answers it.
+#[derive(Serialize)]
+struct ListPage {
+    data: Vec<records::Record>,
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<ListCount>,
+}
+
+/// How many records the list has, up to [`COUNT_CAP`] (`at_least` past it).
+#[derive(Serialize)]
+struct ListCount {
+    value: u64,
+    at_least: bool,
+}
+
 async fn list(
     entity: &'static EntityDef,
     ApiAuth(auth): ApiAuth,
     State(state): State<AppState>,
     Query(params): Query<Vec<(String, String)>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListPage>, ApiError> {
     let custom = state.custom_fields(&auth, entity).await?;
     let query = parse_list_request(entity, &auth.actor.fields, &custom, &params, 50)
         .map_err(ApiError::bad_request)?;
@@ -91,19 +108,25 @@ async fn list(
     // Hidden columns are not even read; custom values are masked after.
     let columns = auth.actor.fields.visible_fields(entity);
     let page = records::list(&state.db, entity, &visibility, &query, &columns).await?;
-    let mut body = json!({
-        "data": page.records.into_iter().map(|r| shown(&auth.actor, r)).collect::<Vec<_>>(),
-        "next_cursor": page.next_cursor,
-    });
-    if params
-        .iter()
-        .any(|(k, v)| k == "count" && (v == "true" || v == "1"))
-    {
-        let (count, capped) =
-            records::count(&state.db, entity, &visibility, &query, COUNT_CAP).await?;
-        body["count"] = json!({"value": count, "at_least": capped});
+    let mut data = page.records;
+    for record in &mut data {
+        record.mask(&auth.actor.fields);
     }
-    Ok(Json(body))
+    let wants_count = params
+        .iter()
+        .any(|(k, v)| k == "count" && (v == "true" || v == "1"));
+    let count = if wants_count {
+        let (value, at_least) =
+            records::count(&state.db, entity, &visibility, &query, COUNT_CAP).await?;
+        Some(ListCount { value, at_least })
+    } else {
+        None
+    };
+    Ok(Json(ListPage {
+        data,
+        next_cursor: page.next_cursor,
+        count,
+    }))
 }
 
 async fn read(
