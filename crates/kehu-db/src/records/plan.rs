@@ -24,6 +24,9 @@ use kehu_core::entity::EntityDef;
 use kehu_core::filter::{Filter, FilterOp, FilterTarget};
 use kehu_core::permission::Visibility;
 use sea_query::{Alias, Cond, Expr, Query, SimpleExpr};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 /// How the query that picks a page's rows is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,8 +113,44 @@ fn is_indexed(entity: &EntityDef, filter: &Filter) -> bool {
         && matches!(&filter.target, FilterTarget::Field(field) if listed(INDEXED_FILTERS, entity.table, field.name))
 }
 
-/// Whether fewer than [`RARE_BELOW`] records (live or not) match the filter.
+/// How long a filter's rarity is trusted: a value's share of a table changes slowly, and
+/// the count was one more statement on every list page. A stale answer only costs speed
+/// (the other walk), never a wrong row.
+const RARITY_TTL: Duration = Duration::from_secs(60);
+
+/// Rarity answers by database file and filter.
+type RarityCache = HashMap<(String, String), (Instant, bool)>;
+
+static RARITY: LazyLock<Mutex<RarityCache>> = LazyLock::new(Mutex::default);
+
+/// Whether fewer than [`RARE_BELOW`] records (live or not) match the filter, counted at
+/// most once a [`RARITY_TTL`] per database and filter.
 async fn has_few_rows(db: &Db, entity: &EntityDef, filter: &Filter) -> DbResult<bool> {
+    let Db::Sqlite(pool) = db else {
+        return count_few_rows(db, entity, filter).await;
+    };
+    let file = pool.connect_options().get_filename().display().to_string();
+    let key = (file, format!("{}:{filter:?}", entity.table));
+    let now = Instant::now();
+    if let Ok(cache) = RARITY.lock() {
+        if let Some((at, rare)) = cache.get(&key) {
+            if now.duration_since(*at) < RARITY_TTL {
+                return Ok(*rare);
+            }
+        }
+    }
+    let rare = count_few_rows(db, entity, filter).await?;
+    if let Ok(mut cache) = RARITY.lock() {
+        if cache.len() >= 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, (now, rare));
+    }
+    Ok(rare)
+}
+
+/// Counts up to [`RARE_BELOW`] records matching the filter.
+async fn count_few_rows(db: &Db, entity: &EntityDef, filter: &Filter) -> DbResult<bool> {
     let inner = Query::select()
         .expr(Expr::val(1))
         .from(ident(entity.table))
