@@ -97,13 +97,13 @@ fn share_text(t: Tr, column: &str, value: &Json, names: &Names) -> String {
         return EMPTY.to_string();
     };
     let target = match column {
-        "team_id" => t.fmt(
-            "sharing.team_target",
-            &[(
-                "name",
-                &names.teams.get(&id).cloned().unwrap_or(id.to_string()),
-            )],
-        ),
+        "team_id" => {
+            let name = names.teams.get(&id).cloned();
+            t.fmt(
+                "sharing.team_target",
+                &[("name", &name.unwrap_or_else(|| format!("#{id}")))],
+            )
+        }
         _ => names.user(id),
     };
     let access = match value.get("access").and_then(Json::as_str) {
