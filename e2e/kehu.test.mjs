@@ -5,73 +5,21 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startKehu, signIn, shot } from './server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const binary = process.env.KEHU_BIN ?? join(here, '..', 'target', 'debug', 'kehu');
-const screenshots = join(here, 'screenshots');
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-let server;
+let kehu;
 let baseUrl;
 let adminPassword;
-let dataDir;
 let browser;
 
-/** Starts `kehu serve --demo` and waits for its address and the admin password. */
-function startServer() {
-  dataDir = mkdtempSync(join(tmpdir(), 'kehu-e2e-'));
-  const child = spawn(binary, ['serve', '--demo', '--bind', '127.0.0.1:0', '--database-url', `sqlite://${join(dataDir, 'kehu.db')}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KEHU_LOG: 'warn' },
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kehu did not start in 120 s; output:\n${output}`)), 120_000);
-    const read = (chunk) => {
-      output += chunk.toString();
-      // Each match needs the line's end: output arrives in chunks, and a chunk may end
-      // in the middle of the address ("http://127" is a valid, wrong, URL).
-      const address = output.match(/Kehu is running at (http:\/\/\S+)\s/);
-      const password = output.match(/Sign in as `admin` with password: (\S+)\s/);
-      if (address && password) {
-        clearTimeout(timer);
-        resolve({ child, url: address[1], password: password[1] });
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.on('exit', (code) => reject(new Error(`kehu exited with ${code}; output:\n${output}`)));
-  });
-}
-
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  const started = await startServer();
-  server = started.child;
-  baseUrl = started.url;
-  adminPassword = started.password;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  kehu = await startKehu();
+  ({ baseUrl, adminPassword, browser } = kehu);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await kehu?.stop();
 });
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
 
 test('sign in, create a Chinese customer, find it, open its 360 page, switch language', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
@@ -80,9 +28,7 @@ test('sign in, create a Chinese customer, find it, open its 360 page, switch lan
   await page.goto(`${baseUrl}/`);
   assert.match(page.url(), /\/login/, 'an anonymous visitor is sent to the sign-in page');
   await shot(page, '01-login');
-  await page.fill('input[name="username"]', 'admin');
-  await page.fill('input[name="password"]', adminPassword);
-  await Promise.all([page.waitForNavigation(), page.click('form[action^="/login"] button[type="submit"]')]);
+  await signIn(page, baseUrl, 'admin', adminPassword);
   assert.doesNotMatch(page.url(), /\/login/, 'signed in');
   await shot(page, '02-home');
 
@@ -124,10 +70,7 @@ test('sign in, create a Chinese customer, find it, open its 360 page, switch lan
 test('the customer list works on a phone-sized screen', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true });
   const page = await context.newPage();
-  await page.goto(`${baseUrl}/login`);
-  await page.fill('input[name="username"]', 'admin');
-  await page.fill('input[name="password"]', adminPassword);
-  await Promise.all([page.waitForNavigation(), page.click('form[action^="/login"] button[type="submit"]')]);
+  await signIn(page, baseUrl, 'admin', adminPassword);
   await page.goto(`${baseUrl}/accounts`);
   await shot(page, '07-accounts-phone');
   const rows = await page.locator('table tbody tr').count();

@@ -1067,6 +1067,14 @@ async fn deactivating_a_rep_leads_to_transferring_their_customers(db: Db) {
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let result = w.get(&admin, done.location()).await;
+    assert!(
+        result
+            .body
+            .contains("已将 1 个客户和 1 个联系人转移给李强。"),
+        "the page says what moved: {}",
+        result.body
+    );
     let moved = records::get(
         &w.db,
         &ACCOUNT,
@@ -1110,8 +1118,24 @@ async fn a_manager_named_on_the_team_form_sees_the_teams_customers(db: Db) {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let sub_team = teams::create(&w.db, "华南大客户组", Some(south.id))
+        .await
+        .unwrap();
     let tree = w.get(&admin, "/admin/teams").await;
     assert!(tree.body.contains("经理：王芳"), "{}", tree.body);
+    let south_item = tree
+        .body
+        .split("<li>")
+        .find(|item| item.contains(&format!("/admin/teams/{}\"", south.id)))
+        .unwrap();
+    assert!(
+        south_item.contains("<ul>")
+            && tree
+                .body
+                .contains(&format!("/admin/teams/{}\"", sub_team.id)),
+        "the sub-team is nested in its parent's item: {}",
+        tree.body
+    );
     let list = w.get(&manager, "/accounts").await;
     assert!(list.body.contains("华南经理可见客户"));
     assert_eq!(

@@ -139,7 +139,7 @@ fn from_event(
 }
 
 /// "E-mail consent" for the change field `consent.email`.
-fn consent_label(t: Tr, field: &str) -> String {
+pub(crate) fn consent_label(t: Tr, field: &str) -> String {
     let channel = field.strip_prefix("consent.").unwrap_or(field);
     format!(
         "{}: {}",
@@ -149,7 +149,7 @@ fn consent_label(t: Tr, field: &str) -> String {
 }
 
 /// "Yes · Web form · 2026-05-01" for a recorded answer (blank after an erasure).
-fn consent_text(t: Tr, value: &serde_json::Value) -> String {
+pub(crate) fn consent_text(t: Tr, value: &serde_json::Value) -> String {
     let Some(granted) = value.get("granted").and_then(serde_json::Value::as_bool) else {
         return t.t("personal.not_asked").to_string();
     };

@@ -1,19 +1,21 @@
 //! `/admin/audit`: the audit log, searched by user, record, action and time. Read-only:
 //! there is no page (or API) that edits or deletes an entry.
 
+use super::audit_text::{change_line, transfer_text, CustomByEntity};
 use super::{require, tabs, Tab};
 use crate::api::audit::{parse_audit_query, PAGE_SIZE};
 use crate::i18n::Tr;
 use crate::pages::ctx::{Ctx, Layout};
+use crate::pages::format::Names;
 use crate::pages::render::{render, OrPage, PageResult};
-use crate::pages::{url, SelectOption};
+use crate::pages::timeline::custom_defs;
+use crate::pages::{lookup, url, SelectOption};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use kehu_core::entity::entity_by_name;
 use kehu_db::events::{self, Event};
 use kehu_db::users;
-use serde_json::Value as Json;
 
 /// Actions the search form offers (the log may hold others; the API takes any).
 const ACTIONS: &[&str] = &[
@@ -23,6 +25,8 @@ const ACTIONS: &[&str] = &[
     "restored",
     "exported",
     "bulk_created",
+    "consent_changed",
+    "erased",
     "shared",
     "unshared",
     "transferred",
@@ -82,18 +86,28 @@ struct AuditPage {
     next_link: Option<String>,
 }
 
-fn value_text(value: &Json) -> String {
-    match value {
-        Json::Null => "∅".to_string(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn row(t: Tr, event: &Event) -> AuditRow {
+fn row(t: Tr, event: &Event, names: &Names, custom: &CustomByEntity) -> AuditRow {
     let record_link = match (entity_by_name(&event.entity), event.record_id) {
         (Some(entity), Some(id)) => Some(format!("/{}/{id}", entity.table)),
         _ => None,
+    };
+    // A user's transfer keeps its counts in the summary: say them, and name the user.
+    let transfer = (event.action == "records_transferred")
+        .then(|| transfer_text(t, event, names))
+        .flatten();
+    let (summary, changes) = match transfer {
+        Some(text) => (
+            event.record_id.map(|id| names.user(id)).unwrap_or_default(),
+            vec![text],
+        ),
+        None => (
+            event.summary.clone(),
+            event
+                .changes
+                .iter()
+                .map(|c| change_line(t, event, c, names, custom))
+                .collect(),
+        ),
     };
     AuditRow {
         at: event.at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -102,19 +116,8 @@ fn row(t: Tr, event: &Event) -> AuditRow {
         entity: t.entity(&event.entity),
         record_link,
         record: event.record_id.map(|id| id.to_string()).unwrap_or_default(),
-        summary: event.summary.clone(),
-        changes: event
-            .changes
-            .iter()
-            .map(|c| {
-                format!(
-                    "{}: {} → {}",
-                    c.field,
-                    value_text(&c.old),
-                    value_text(&c.new)
-                )
-            })
-            .collect(),
+        summary,
+        changes,
         source_ip: event.source_ip.clone().unwrap_or_default(),
     }
 }
@@ -165,7 +168,10 @@ pub async fn search(
                     let next = url::with(&params, "before_id", &last.id.to_string());
                     url::with_query("/admin/audit", &next)
                 });
-            (found.iter().map(|e| row(t, e)).collect(), None, next_link)
+            let names = lookup::people(&state.db).await.or_page(&ctx)?;
+            let custom = custom_defs(&state.db).await.or_page(&ctx)?;
+            let rows = found.iter().map(|e| row(t, e, &names, &custom)).collect();
+            (rows, None, next_link)
         }
         Err(_) => (
             Vec::new(),

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod audit;
+mod audit_text;
 pub mod custom_fields;
 pub mod picklists;
 pub mod roles;

@@ -22,8 +22,10 @@ pub struct TeamRow {
     pub edit_link: String,
     /// Name.
     pub name: String,
-    /// Depth below the top (capped at 5 for indenting).
-    pub depth: usize,
+    /// Whether sub-teams follow: the item stays open for their nested list.
+    pub has_children: bool,
+    /// How many nested lists end after this item (the walk climbs back up).
+    pub closes: usize,
     /// "3 members".
     pub members: String,
     /// "Manager: 王芳", when the team has one.
@@ -129,27 +131,27 @@ async fn list_page(
     let t = ctx.t;
     let teams = teams::list(&state.db).await.or_page(ctx)?;
     let users = kehu_db::users::list(&state.db).await.or_page(ctx)?;
-    let rows = team_tree(&teams)
-        .into_iter()
-        .map(|(depth, team)| TeamRow {
+    let tree = team_tree(&teams);
+    let rows = tree
+        .iter()
+        .zip(tree.iter().skip(1).map(|(d, _)| *d).chain([0]))
+        .map(|(&(depth, team), next_depth)| TeamRow {
             edit_link: format!("/admin/teams/{}", team.id),
             name: team.name.clone(),
-            depth: depth.min(5),
+            has_children: next_depth > depth,
+            closes: depth.saturating_sub(next_depth),
             manager: team
                 .manager_id
                 .and_then(|id| users.iter().find(|u| u.id == id))
                 .map(|u| t.fmt("admin.managed_by", &[("name", &u.display_name)])),
-            members: t.fmt(
-                "admin.members",
-                &[(
-                    "count",
-                    &users
-                        .iter()
-                        .filter(|u| u.team_id == Some(team.id) && u.active)
-                        .count()
-                        .to_string(),
-                )],
-            ),
+            members: match users
+                .iter()
+                .filter(|u| u.team_id == Some(team.id) && u.active)
+                .count()
+            {
+                1 => t.t("admin.members_one").to_string(),
+                count => t.fmt("admin.members", &[("count", &count.to_string())]),
+            },
         })
         .collect();
     Ok(TeamsPage {

@@ -162,6 +162,22 @@ async fn page(
     })
 }
 
+/// "12 customers and 30 contacts were transferred to 王芳", from the parameters the
+/// confirmed transfer redirects with.
+fn done_text(t: Tr, values: &HashMap<String, String>, all: &[users::User]) -> Option<String> {
+    let count = |key: &str| values.get(key).and_then(|v| v.parse::<u64>().ok());
+    let recipient: i64 = values.get("moved_to")?.parse().ok()?;
+    let name = &all.iter().find(|u| u.id == recipient)?.display_name;
+    Some(t.fmt(
+        "transfer.done",
+        &[
+            ("accounts", &count("moved_accounts")?.to_string()),
+            ("contacts", &count("moved_contacts")?.to_string()),
+            ("name", name),
+        ],
+    ))
+}
+
 /// `GET /admin/transfer`: the form, and the preview once both users are chosen.
 pub async fn form(
     ctx: Ctx,
@@ -171,6 +187,8 @@ pub async fn form(
     require(&ctx, "user")?;
     let notice = Notice::from_params(ctx.t, &params);
     let values: HashMap<String, String> = params.into_iter().collect();
+    let all = users::list(&state.db).await.or_page(&ctx)?;
+    let notice = done_text(ctx.t, &values, &all).or(notice);
     Ok(render(&page(&ctx, &state, &values, notice).await?))
 }
 
@@ -194,7 +212,12 @@ pub async fn confirm(
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     match transfer::transfer(&state.db, ctx.actor(), ip.as_deref(), &request).await {
-        Ok(_) => Ok(see_other("/admin/transfer?notice=transferred")),
+        Ok(moved) => Ok(see_other(&format!(
+            "/admin/transfer?moved_accounts={}&moved_contacts={}&moved_to={}",
+            moved.of("account"),
+            moved.of("contact"),
+            request.to_user_id
+        ))),
         Err(DbError::Invalid(_)) => {
             let page = page(&ctx, &state, &values, None).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
