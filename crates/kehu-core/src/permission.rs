@@ -67,6 +67,14 @@ impl Action {
         }
     }
 
+    /// Actions on records that exist already (as opposed to reading or adding records).
+    fn acts_on_existing_records(self) -> bool {
+        matches!(
+            self,
+            Action::Edit | Action::Delete | Action::Export | Action::MassUpdate | Action::Assign
+        )
+    }
+
     /// Actions that a team manager may take on every record of the teams they manage.
     fn is_managerial(self) -> bool {
         matches!(
@@ -286,9 +294,16 @@ pub enum Visibility {
 }
 
 impl Actor {
-    /// The scope the user has for an action.
+    /// The scope the user has for an action. On records, an action on existing ones never
+    /// reaches further than reading does: a role cannot export, change, delete or give away
+    /// records it cannot see (an export would otherwise be a side door around `read`).
     pub fn scope(&self, entity: &str, action: Action) -> Scope {
-        self.grants.scope(entity, action)
+        let scope = self.grants.scope(entity, action);
+        if is_record_entity(entity) && action.acts_on_existing_records() {
+            scope.min(self.grants.scope(entity, Action::Read))
+        } else {
+            scope
+        }
     }
 
     /// The query predicate for an action on an entity.
@@ -468,6 +483,22 @@ mod tests {
         let mut reader = actor("read_only");
         reader.managed_team_ids = vec![3];
         assert!(!reader.may("account", Action::Edit, 8, Some(3)));
+    }
+
+    #[test]
+    fn no_action_reaches_records_that_reading_does_not() {
+        let mut blind = actor("sales_rep");
+        blind.grants.set("account", Action::Read, Scope::None);
+        for action in [Action::Edit, Action::Delete, Action::Export, Action::Assign] {
+            assert_eq!(blind.scope("account", action), Scope::None, "{action:?}");
+            assert!(!blind.may("account", action, 7, Some(2)), "{action:?}");
+        }
+        assert_eq!(blind.scope("account", Action::Create), Scope::Own);
+        assert_eq!(blind.scope("contact", Action::Export), Scope::Own);
+        let mut narrow = actor("sales_manager");
+        narrow.grants.set("account", Action::Read, Scope::Own);
+        assert_eq!(narrow.scope("account", Action::Export), Scope::Own);
+        assert_eq!(narrow.scope("team", Action::Edit), Scope::None);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The access matrix through the REST API, on SQLite and PostgreSQL: a sales rep of team A
 //! against their own customer, team B's customer, and team B's customers shared with them
 //! read-only and read-write, on every endpoint. Refused reads are 404 (existence is not
-//! confirmed), refused writes change nothing in the database, shares show up everywhere a
-//! read does and nowhere else.
+//! confirmed), refused writes change nothing in the database (a dump of every table),
+//! shares show up everywhere a read does and nowhere else. `access_matrix` extends this
+//! to every role scope, a team manager and a user with two roles.
 
 #[path = "../../kehu-db/tests/common/mod.rs"]
 mod common;
+mod support;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::{fixtures, sql};
@@ -33,28 +35,7 @@ async fn call(
     token: &str,
     body: Option<Json>,
 ) -> (StatusCode, Json) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(json) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    let response = w
-        .app
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    let json = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, json)
+    support::call(&w.app, method, uri, token, body).await
 }
 
 async fn world(db: Db) -> World {
@@ -80,35 +61,6 @@ async fn world(db: Db) -> World {
         rep_b_id: rep_b.user_id,
         db,
     }
-}
-
-/// Every row of the tables a refused request could touch, as text: equal fingerprints
-/// mean the database did not change.
-async fn fingerprint(db: &Db) -> Vec<(String, i64, Vec<(String, Option<String>)>)> {
-    let mut rows = Vec::new();
-    for table in [
-        "accounts",
-        "contacts",
-        "record_shares",
-        "events",
-        "users",
-        "api_tokens",
-    ] {
-        let ids = sql::texts(
-            db,
-            &format!("SELECT CAST(id AS TEXT) FROM {table} ORDER BY id"),
-        )
-        .await;
-        for id in ids {
-            let id: i64 = id.parse().unwrap();
-            rows.push((
-                table.to_string(),
-                id,
-                sql::row_snapshot(db, table, id).await,
-            ));
-        }
-    }
-    rows
 }
 
 /// One customer of the matrix with what rep A should be able to do with it.
@@ -315,11 +267,11 @@ async fn rep_a_reaches_exactly_own_and_shared_records_on_every_endpoint(db: Db) 
             ));
         }
         for (method, uri, body, expected) in attempts {
-            let before = fingerprint(&w.db).await;
+            let before = sql::dump(&w.db).await;
             let (status, answer) = call(&w, method, &uri, &w.rep_a, body).await;
             assert_eq!(status, expected, "{} {method} {uri}: {answer}", case.name);
             assert_eq!(
-                fingerprint(&w.db).await,
+                sql::dump(&w.db).await,
                 before,
                 "{} {method} {uri} wrote",
                 case.name
@@ -327,7 +279,7 @@ async fn rep_a_reaches_exactly_own_and_shared_records_on_every_endpoint(db: Db) 
         }
     }
     // Taking rep B's customers by transfer: nothing to move, nothing written.
-    let before = fingerprint(&w.db).await;
+    let before = sql::dump(&w.db).await;
     let request = json!({"from_user_id": w.rep_b_id, "to_user_id": w.rep_a_id});
     let (status, counts) = call(&w, "POST", "/api/v1/transfers", &w.rep_a, Some(request)).await;
     assert_eq!(status, StatusCode::OK, "{counts}");
@@ -341,7 +293,7 @@ async fn rep_a_reaches_exactly_own_and_shared_records_on_every_endpoint(db: Db) 
     );
     let (status, _) = call(&w, "GET", "/api/v1/audit", &w.rep_a, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(fingerprint(&w.db).await, before);
+    assert_eq!(sql::dump(&w.db).await, before);
 
     // The read-write share does allow an edit, which the audit log shows with old and new.
     let (status, edited) = call(
@@ -391,7 +343,7 @@ async fn revoking_a_share_closes_every_door_again(db: Db) {
     let (_, found) = call(&w, "GET", "/api/v1/search?q=epsilonshared", &w.rep_a, None).await;
     assert!(!listed(&found, "accounts", id));
     // Bad share input: field errors, nothing written.
-    let before = fingerprint(&w.db).await;
+    let before = sql::dump(&w.db).await;
     for body in [
         json!({"user_id": w.rep_a_id}),
         json!({"user_id": w.rep_a_id, "team_id": 1, "access": "read"}),
@@ -409,7 +361,7 @@ async fn revoking_a_share_closes_every_door_again(db: Db) {
         assert!(status.is_client_error(), "{body}: {status}");
         assert!(answer["error"]["fields"].is_object(), "{body}: {answer}");
     }
-    assert_eq!(fingerprint(&w.db).await, before);
+    assert_eq!(sql::dump(&w.db).await, before);
 }
 
 async fn deactivation_ends_the_users_browser_session_at_once(db: Db) {

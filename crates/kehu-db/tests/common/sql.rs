@@ -86,6 +86,40 @@ pub async fn row_snapshot(db: &Db, table: &str, id: i64) -> Vec<(String, Option<
     columns.into_iter().zip(values).collect()
 }
 
+/// Table name → its rows, each row its columns as text (in column-name order).
+pub type Dump = BTreeMap<String, Vec<Vec<Option<String>>>>;
+
+/// Every row of every ordinary table, as text, rows sorted: a dump of the database's
+/// content to compare before and after a request that must not change anything. One
+/// query per table, so that it is cheap enough to take around every refused request.
+pub async fn dump(db: &Db) -> Dump {
+    let mut out = BTreeMap::new();
+    for (table, columns) in schema(db).await {
+        let list: Vec<String> = columns
+            .keys()
+            .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
+            .collect();
+        let sql = format!("SELECT {} FROM \"{table}\"", list.join(", "));
+        let width = columns.len();
+        let mut rows: Vec<Vec<Option<String>>> = match db {
+            Db::Sqlite(pool) => sqlx::query(&sql).fetch_all(pool).await.map(|rows| {
+                rows.iter()
+                    .map(|r| (0..width).map(|i| r.get(i)).collect())
+                    .collect()
+            }),
+            Db::Postgres(pool) => sqlx::query(&sql).fetch_all(pool).await.map(|rows| {
+                rows.iter()
+                    .map(|r| (0..width).map(|i| r.get(i)).collect())
+                    .collect()
+            }),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows.sort();
+        out.insert(table, rows);
+    }
+    out
+}
+
 /// One column as the schema declares it, reduced to what both dialects can express.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
