@@ -93,8 +93,13 @@ pub type Dump = BTreeMap<String, Vec<Vec<Option<String>>>>;
 /// content to compare before and after a request that must not change anything. One
 /// query per table, so that it is cheap enough to take around every refused request.
 pub async fn dump(db: &Db) -> Dump {
+    dump_tables(db, &schema(db).await).await
+}
+
+/// [`dump`] of the tables of a [`schema`] read once, for callers that dump many times.
+pub async fn dump_tables(db: &Db, schema: &Schema) -> Dump {
     let mut out = BTreeMap::new();
-    for (table, columns) in schema(db).await {
+    for (table, columns) in schema {
         let list: Vec<String> = columns
             .keys()
             .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
@@ -115,7 +120,7 @@ pub async fn dump(db: &Db) -> Dump {
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
         rows.sort();
-        out.insert(table, rows);
+        out.insert(table.clone(), rows);
     }
     out
 }
@@ -147,8 +152,11 @@ fn pg_class(data_type: &str) -> &'static str {
     }
 }
 
+/// Table name → column name → column.
+pub type Schema = BTreeMap<String, BTreeMap<String, Column>>;
+
 /// The ordinary tables (not FTS virtual tables or their shadow tables) and their columns.
-pub async fn schema(db: &Db) -> BTreeMap<String, BTreeMap<String, Column>> {
+pub async fn schema(db: &Db) -> Schema {
     let mut tables: BTreeMap<String, BTreeMap<String, Column>> = BTreeMap::new();
     match db {
         Db::Sqlite(pool) => {
