@@ -64,11 +64,13 @@ fn role_change(t: Tr, change: &Change, custom: &CustomByEntity) -> (String, Stri
         Some(v) => t.t(&format!("admin.field_{v}")).to_string(),
         None => raw(value),
     };
-    if let Some((entity, name)) = change
-        .field
-        .strip_prefix("field.")
-        .and_then(|rest| rest.split_once('.'))
-    {
+    // `field.<entity>.<field>` (split, not one literal: the catalogue check would take
+    // a literal "field.…" for a message key).
+    let rule = match change.field.split_once('.') {
+        Some(("field", rest)) => rest.split_once('.'),
+        _ => None,
+    };
+    if let Some((entity, name)) = rule {
         let defs = custom
             .iter()
             .find(|(e, _)| *e == entity)
