@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 
 use crate::purchase::Purchase;
+use crate::rfm::{RfmMeasures, RfmTotals};
 use crate::summary::CustomerSummary;
 
 /// A customer id as written in a file, ordered "naturally": ids made of
@@ -136,6 +137,50 @@ pub fn read_purchases<R: Read>(reader: R, source_name: &str) -> Result<PurchaseR
     Ok(purchases)
 }
 
+/// Reads purchases like [`read_purchases`] (same columns, same checks, same errors)
+/// and aggregates them as they are read into the RFM measures as of `as_of`: one row
+/// per customer with a purchase on or before that day, in [`CustomerId`] order — what
+/// [`crate::rfm_measures`] gives for the purchases, without holding them all.
+pub fn read_rfm_measures<R: Read>(
+    reader: R,
+    source_name: &str,
+    as_of: NaiveDate,
+) -> Result<Vec<RfmMeasures<CustomerId>>, InputError> {
+    let mut table = Table::open(reader, source_name)?;
+    let customer = table.required("customer_id")?;
+    let date = table.required("date")?;
+    let amount = table.required("amount")?;
+    let quantity = table.optional("quantity");
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut totals: Vec<(CustomerId, RfmTotals)> = Vec::new();
+    while let Some(row) = table.next_row()? {
+        let id = row.text(&customer)?;
+        let day = row.date(&date)?;
+        let value = row.number(&amount)?;
+        if let Some(quantity) = &quantity {
+            row.number(quantity)?;
+        }
+        if day > as_of {
+            continue;
+        }
+        let position = match index.get(id) {
+            Some(&position) => position,
+            None => {
+                index.insert(id.to_owned(), totals.len());
+                totals.push((CustomerId(id.to_owned()), RfmTotals::new(day)));
+                totals.len() - 1
+            }
+        };
+        totals[position].1.add(day, value);
+    }
+    drop(index);
+    totals.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(totals
+        .into_iter()
+        .map(|(id, totals)| totals.measures(id, as_of))
+        .collect())
+}
+
 /// Reads customer summaries from CSV with a header row containing
 /// `customer_id`, `frequency` (whole number ≥ 0), `recency` and `T`
 /// (0 ≤ recency ≤ T), and optionally `monetary_value`. A customer id may
@@ -185,28 +230,31 @@ pub fn read_summaries<R: Read>(reader: R, source_name: &str) -> Result<SummaryRo
 }
 
 /// A CSV reader that knows its header and reports located errors.
+///
+/// Records are read as bytes and checked for UTF-8 once; fields are trimmed when they
+/// are used. (A `StringRecord` trimmed by the reader costs an allocation per line,
+/// a tenth of the time of `kehu analytics rfm` on ten million purchases.)
 struct Table<R: Read> {
     reader: csv::Reader<R>,
     source_name: String,
     headers: Vec<String>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
 }
 
 impl<R: Read> Table<R> {
     fn open(reader: R, source_name: &str) -> Result<Self, InputError> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true) // short rows get a per-field error, not a csv error
-            .trim(csv::Trim::All)
             .from_reader(reader);
         let headers: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(str::to_owned).collect(),
+            Ok(h) => h.iter().map(|name| name.trim().to_owned()).collect(),
             Err(e) => return Err(csv_error(source_name, &e)),
         };
         let table = Self {
             reader,
             source_name: source_name.to_owned(),
             headers,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
         };
         if table.headers.iter().all(String::is_empty) {
             return Err(table.header_error("the file is empty; expected a header row".into()));
@@ -264,13 +312,21 @@ impl<R: Read> Table<R> {
     /// The next non-blank record, or `None` at the end.
     fn next_row(&mut self) -> Result<Option<Row<'_>>, InputError> {
         loop {
-            match self.reader.read_record(&mut self.record) {
+            match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return Ok(None),
                 Ok(true) => {
-                    if self.record.iter().all(str::is_empty) {
+                    let line = self.record.position().map_or(0, csv::Position::line);
+                    if !is_utf8(&self.record) {
+                        return Err(InputError {
+                            source_name: self.source_name.clone(),
+                            line,
+                            column: None,
+                            problem: INVALID_UTF8.to_owned(),
+                        });
+                    }
+                    if (0..self.record.len()).all(|i| field(&self.record, i).is_empty()) {
                         continue; // tolerate blank lines, e.g. a trailing one
                     }
-                    let line = self.record.position().map_or(0, csv::Position::line);
                     return Ok(Some(Row {
                         record: &self.record,
                         source_name: &self.source_name,
@@ -283,10 +339,41 @@ impl<R: Read> Table<R> {
     }
 }
 
+/// `YYYY-MM-DD` written with exactly those digits, parsed without chrono's format
+/// machinery (which costs more than the rest of reading a purchase line); anything
+/// else is left to the general parser, which gives the same dates.
+fn plain_iso_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+}
+
+const INVALID_UTF8: &str = "is not valid UTF-8 text";
+
+fn is_utf8(record: &csv::ByteRecord) -> bool {
+    record.as_slice().is_ascii() || record.iter().all(|f| std::str::from_utf8(f).is_ok())
+}
+
+/// Field `index` of a record that passed [`is_utf8`], trimmed; "" when absent.
+fn field(record: &csv::ByteRecord, index: usize) -> &str {
+    record
+        .get(index)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .map_or("", str::trim)
+}
+
 fn csv_error(source_name: &str, error: &csv::Error) -> InputError {
     let line = error.position().map_or(1, csv::Position::line);
     let problem = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_owned(),
+        csv::ErrorKind::Utf8 { .. } => INVALID_UTF8.to_owned(),
         csv::ErrorKind::Io(e) => format!("could not be read ({e})"),
         _ => format!("is not valid CSV ({error})"),
     };
@@ -307,7 +394,7 @@ struct Column {
 
 /// One data line, with typed accessors that produce located errors.
 struct Row<'a> {
-    record: &'a csv::StringRecord,
+    record: &'a csv::ByteRecord,
     source_name: &'a str,
     line: u64,
 }
@@ -323,9 +410,9 @@ impl Row<'_> {
     }
 
     fn text(&self, column: &Column) -> Result<&str, InputError> {
-        match self.record.get(column.index) {
-            Some(value) if !value.is_empty() => Ok(value),
-            _ => Err(self.error(column, "is empty; a value is required".into())),
+        match field(self.record, column.index) {
+            "" => Err(self.error(column, "is empty; a value is required".into())),
+            value => Ok(value),
         }
     }
 
@@ -335,9 +422,12 @@ impl Row<'_> {
 
     fn date(&self, column: &Column) -> Result<NaiveDate, InputError> {
         let value = self.text(column)?;
-        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .ok()
-            .filter(|_| value.len() == 10)
+        plain_iso_date(value)
+            .or_else(|| {
+                NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| value.len() == 10)
+            })
             .ok_or_else(|| {
                 self.error(
                     column,
@@ -394,6 +484,75 @@ mod tests {
 
     fn summaries(text: &str) -> Result<SummaryRows, String> {
         read_summaries(text.as_bytes(), "summary.csv").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn streamed_rfm_measures_equal_those_of_the_collected_purchases() {
+        let text = "customer_id,date,amount,quantity\n\
+                    10,2024-03-01,5.10,1\n\
+                    2,2024-01-05,0.1,1\n\
+                    b,2024-02-01,7,2\n\
+                    \u{3000}2 , 2024-01-05 ,0.2,1\n\
+                    10,2024-02-01,1.25,1\n\
+                    0002,2024-03-30,3,1\n\
+                    2,2024-01-01,0,1\n\
+                    late,2024-05-01,9,1\n\
+                    10,2024-04-02,99,1\n";
+        let as_of: NaiveDate = "2024-03-31".parse().unwrap();
+        let streamed = read_rfm_measures(text.as_bytes(), "t.csv", as_of).unwrap();
+        let collected = read_purchases(text.as_bytes(), "t.csv").unwrap();
+        assert_eq!(
+            streamed,
+            crate::rfm_measures(&collected, as_of).unwrap(),
+            "ids trimmed of (full-width) spaces, in natural order, later days ignored"
+        );
+        let ids: Vec<&str> = streamed.iter().map(|m| m.customer.as_str()).collect();
+        assert_eq!(ids, ["0002", "2", "10", "b"]);
+        assert_eq!((streamed[1].frequency, streamed[1].recency_days), (3, 86));
+        assert!((streamed[1].monetary - 0.3).abs() < 1e-15);
+    }
+
+    #[test]
+    fn streamed_rfm_measures_report_errors_like_read_purchases() {
+        let as_of: NaiveDate = "2024-03-31".parse().unwrap();
+        for text in [
+            "customer_id,date,amount\n1,2024-01-01,1\n1,2024-1-01,2\n",
+            "customer_id,date,amount\n1,2024-02-30,1\n",
+            "customer_id,date,amount,quantity\n1,2099-01-01,1,x\n",
+            "customer_id,date\n1,2024-01-01\n",
+            "customer_id,date,amount\n,2024-01-01,1\n",
+        ] {
+            let streamed = read_rfm_measures(text.as_bytes(), "t.csv", as_of).unwrap_err();
+            let collected = read_purchases(text.as_bytes(), "t.csv").unwrap_err();
+            assert_eq!(streamed, collected, "{text}");
+        }
+        let mut bytes = b"customer_id,date,amount,note\n1,2024-01-01,1,ok\n".to_vec();
+        bytes.extend_from_slice(b"2,2024-01-01,1,\xff\n");
+        let error = read_rfm_measures(bytes.as_slice(), "t.csv", as_of).unwrap_err();
+        assert_eq!(error.to_string(), "t.csv line 3: is not valid UTF-8 text");
+    }
+
+    #[test]
+    fn plain_dates_parse_like_chrono() {
+        for text in [
+            "2024-02-29",
+            "2023-02-29",
+            "0000-01-01",
+            "1997-13-01",
+            "1997-00-10",
+            "1997-01-32",
+            "1997-1-010",
+            "19970-1-01",
+            "+997-01-01",
+            "1997/01/01",
+        ] {
+            let chrono = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            if let Some(fast) = plain_iso_date(text) {
+                assert_eq!(Some(fast), chrono, "{text}");
+            } else if text.bytes().filter(u8::is_ascii_digit).count() == 8 {
+                assert_eq!(chrono, None, "{text}: a valid plain date was refused");
+            }
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub use lifecycle::{
 pub use mle::{ModelFit, ModelParameters};
 pub use pareto_nbd::{fit_pareto_nbd, ParetoNbdParams};
 pub use purchase::Purchase;
-pub use rfm::{rfm_measures, rfm_scores, rfm_table, RfmConfig, RfmMeasures, RfmRow};
+pub use rfm::{rfm_measures, rfm_scores, rfm_table, RfmConfig, RfmMeasures, RfmRow, RfmTotals};
 pub use segments::{SegmentMap, SegmentRule};
 pub use settings::{AnalyticsSettings, LifecycleRules, SegmentNames, SettingError, SEGMENT_KEYS};
 pub use summary::{build_summaries, CustomerSummary, Period};

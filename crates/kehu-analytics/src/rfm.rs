@@ -74,13 +74,7 @@ pub fn rfm_measures<K>(
 where
     K: Ord + Clone,
 {
-    struct Totals {
-        first: NaiveDate,
-        last: NaiveDate,
-        count: u32,
-        amount: CompensatedSum,
-    }
-    let mut by_customer: BTreeMap<&K, Totals> = BTreeMap::new();
+    let mut by_customer: BTreeMap<&K, RfmTotals> = BTreeMap::new();
     for (index, p) in purchases.iter().enumerate() {
         if !p.amount.is_finite() {
             return Err(AnalyticsError::InvalidRow {
@@ -91,28 +85,58 @@ where
         if p.date > as_of {
             continue;
         }
-        let totals = by_customer.entry(&p.customer).or_insert(Totals {
-            first: p.date,
-            last: p.date,
-            count: 0,
-            amount: CompensatedSum::default(),
-        });
-        totals.first = totals.first.min(p.date);
-        totals.last = totals.last.max(p.date);
-        totals.count = totals.count.saturating_add(1);
-        totals.amount.add(p.amount);
+        by_customer
+            .entry(&p.customer)
+            .or_insert_with(|| RfmTotals::new(p.date))
+            .add(p.date, p.amount);
     }
     Ok(by_customer
         .into_iter()
-        .map(|(customer, t)| RfmMeasures {
-            customer: customer.clone(),
-            recency_days: (as_of - t.last).num_days(),
-            frequency: t.count,
-            monetary: t.amount.total(),
-            first_purchase: t.first,
-            last_purchase: t.last,
-        })
+        .map(|(customer, totals)| totals.measures(customer.clone(), as_of))
         .collect())
+}
+
+/// One customer's running RFM totals, for callers that aggregate purchases as they
+/// read them (e.g. a large CSV file) instead of collecting them first.
+#[derive(Debug, Clone)]
+pub struct RfmTotals {
+    first: NaiveDate,
+    last: NaiveDate,
+    count: u32,
+    amount: CompensatedSum,
+}
+
+impl RfmTotals {
+    /// No purchases yet; `date` is any purchase's day (the first one added will do).
+    pub fn new(date: NaiveDate) -> Self {
+        Self {
+            first: date,
+            last: date,
+            count: 0,
+            amount: CompensatedSum::default(),
+        }
+    }
+
+    /// Counts one purchase (the caller skips those after the as-of day and checks the
+    /// amount is finite).
+    pub fn add(&mut self, date: NaiveDate, amount: f64) {
+        self.first = self.first.min(date);
+        self.last = self.last.max(date);
+        self.count = self.count.saturating_add(1);
+        self.amount.add(amount);
+    }
+
+    /// The measures as of `as_of`.
+    pub fn measures<K>(&self, customer: K, as_of: NaiveDate) -> RfmMeasures<K> {
+        RfmMeasures {
+            customer,
+            recency_days: (as_of - self.last).num_days(),
+            frequency: self.count,
+            monetary: self.amount.total(),
+            first_purchase: self.first,
+            last_purchase: self.last,
+        }
+    }
 }
 
 /// Scores measures (any order) into 1…k classes and names segments; rows

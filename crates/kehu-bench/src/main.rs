@@ -4,11 +4,13 @@
 //! cargo build --release -p kehu -p kehu-bench
 //! target/release/kehu-bench generate --database-url sqlite://target/kehu-bench/kehu-1m.db
 //! target/release/kehu-bench run --database-url sqlite://target/kehu-bench/kehu-1m.db
+//! target/release/kehu-bench analytics
 //! ```
 //!
 //! Speed targets are checked here, as ratios against a baseline measured in the same run
 //! and as latency percentiles under load, never in timed tests.
 
+mod analytics;
 mod baseline;
 mod data;
 mod generate;
@@ -106,6 +108,41 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// The customer analytics targets (issue 3): RFM + ABC from CSV against pandas,
+    /// BG/NBD fits against lifetimes, the in-app recomputation on SQLite.
+    Analytics {
+        /// Customers of the generated purchase history.
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u32,
+        /// Purchases of the generated purchase history.
+        #[arg(long, default_value_t = 10_000_000)]
+        purchases: usize,
+        /// Customers of the generated BG/NBD summary.
+        #[arg(long, default_value_t = 100_000)]
+        fit_customers: usize,
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Rounds; the table shows medians (the fits run at least 5).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// The release `kehu` binary (default: next to this program).
+        #[arg(long)]
+        kehu: Option<PathBuf>,
+        /// The Python that creates the baselines' virtual environment.
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// CDNOW sample summary (see ../shared/data/cdnow/README.md).
+        #[arg(long, default_value = "../shared/data/cdnow/cdnow_sample_summary.csv")]
+        cdnow_summary: PathBuf,
+        /// The SQLite database of the in-app target (created and loaded when missing).
+        #[arg(long, default_value = "sqlite://target/kehu-bench/analytics-1m.db")]
+        database_url: String,
+        #[arg(long, default_value = "target/kehu-bench")]
+        work_dir: PathBuf,
+        /// Only these targets: rfm, fit, app.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+    },
     /// Remove a benchmark database (SQLite files or the PostgreSQL database).
     Drop {
         #[arg(long)]
@@ -193,6 +230,44 @@ fn main() -> anyhow::Result<()> {
                 reps,
                 only,
             } => probe::run(&Target::parse(&database_url)?, reps, only.as_deref()).await,
+            Command::Analytics {
+                customers,
+                purchases,
+                fit_customers,
+                seed,
+                repeat,
+                kehu,
+                python,
+                cdnow_summary,
+                database_url,
+                work_dir,
+                only,
+            } => {
+                // The job's per-phase timing line (read, compute, total) goes to stderr.
+                tracing_subscriber::fmt()
+                    .with_env_filter("kehu_jobs=info")
+                    .with_writer(std::io::stderr)
+                    .init();
+                let kehu = match kehu {
+                    Some(path) => path,
+                    None => std::env::current_exe()?.with_file_name("kehu"),
+                };
+                analytics::run(analytics::Options {
+                    customers,
+                    purchases,
+                    fit_customers,
+                    seed,
+                    rounds: repeat.max(1),
+                    kehu,
+                    python,
+                    bench_dir: analytics::default_bench_dir(),
+                    cdnow_summary,
+                    database_url,
+                    work_dir,
+                    only,
+                })
+                .await
+            }
             Command::Drop { database_url } => {
                 let target = Target::parse(&database_url)?;
                 target.drop_database().await?;

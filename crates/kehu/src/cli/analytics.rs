@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
-use kehu_analytics::input::{read_purchases, read_summaries, CustomerId};
+use kehu_analytics::input::{read_purchases, read_rfm_measures, read_summaries, CustomerId};
 use kehu_analytics::{
     abc_classes, build_summaries, cash_flow_clv, customer_lifetime_value, fit_bgnbd,
-    fit_gamma_gamma, fit_pareto_nbd, rfm_table, AbcThresholds, CashFlowInputs, ClvSettings,
+    fit_gamma_gamma, fit_pareto_nbd, rfm_scores, AbcThresholds, CashFlowInputs, ClvSettings,
     CustomerSummary, GammaGammaParams, ModelFit, ModelParameters, Period, RepeatPurchaseModel,
     RfmConfig, SegmentMap,
 };
@@ -251,12 +251,13 @@ struct RfmOutputRow {
 
 fn rfm(args: &RfmArgs) -> anyhow::Result<String> {
     let source = args.transactions.display().to_string();
-    let purchases = read_purchases(open(&args.transactions)?, &source)?;
+    // Aggregated while reading: ten million purchases need not be held at once.
+    let measures = read_rfm_measures(open(&args.transactions)?, &source, args.as_of)?;
     let config = RfmConfig {
         classes: args.classes,
         segments: SegmentMap::default(),
     };
-    let table = rfm_table(&purchases, args.as_of, &config)?;
+    let table = rfm_scores(measures, &config)?;
     let thresholds = AbcThresholds {
         a: args.abc_a,
         b: args.abc_b,

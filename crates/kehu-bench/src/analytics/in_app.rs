@@ -1,0 +1,304 @@
+//! Target 3: the in-app recomputation (`kehu_jobs::customer_values::recompute`, what the
+//! nightly and on-demand job runs) on a SQLite database of 1,000,000 customers and
+//! 10,000,000 orders, while another connection keeps inserting rows one short
+//! transaction at a time: its latency shows whether the job holds the write lock.
+
+use super::median;
+use super::purchases::{as_of, GeneratedPurchase};
+use crate::target::Target;
+use anyhow::Context as _;
+use kehu_db::users::NewUser;
+use kehu_db::{roles, users, Db};
+use kehu_jobs::customer_values::{recompute, ValueSettings};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection, Executor, Row, SqliteConnection};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Rows per multi-row INSERT while loading (8 columns: far below SQLite's 32,766 limit).
+const ROWS_PER_INSERT: usize = 500;
+/// Pause between the concurrent writer's inserts.
+const WRITER_PAUSE: Duration = Duration::from_millis(5);
+
+/// What identifies a loaded database, so that a later run reuses it.
+fn fingerprint(seed: u64, customers: u32, purchases: usize) -> String {
+    format!("seed={seed} customers={customers} purchases={purchases}")
+}
+
+/// Whether `target` holds the data set of this fingerprint.
+pub async fn is_loaded(target: &Target, seed: u64, customers: u32, purchases: usize) -> bool {
+    if !target.exists().await.unwrap_or(false) {
+        return false;
+    }
+    let Ok(mut conn) = SqliteConnection::connect(target.url()).await else {
+        return false;
+    };
+    let stored: Option<String> = sqlx::query_scalar("SELECT fingerprint FROM bench_data_set")
+        .fetch_optional(&mut conn)
+        .await
+        .ok()
+        .flatten();
+    stored == Some(fingerprint(seed, customers, purchases))
+}
+
+/// Creates the database with Kehu's migrations and loads customers and orders with plain
+/// multi-row INSERTs; indexes and full-text triggers of the two tables are dropped for
+/// the load and created again afterwards (the rows have no search text to index).
+pub async fn load(
+    target: &Target,
+    rows: &[GeneratedPurchase],
+    seed: u64,
+    customers: u32,
+) -> anyhow::Result<()> {
+    if target.exists().await? {
+        target.drop_database().await?;
+    }
+    target.create().await?;
+    let db = Db::connect(target.url()).await?;
+    db.migrate().await?;
+    roles::ensure_defaults(&db).await?;
+    let owner = users::create(
+        &db,
+        NewUser {
+            username: "bench.analyst".into(),
+            display_name: "Analytics benchmark".into(),
+            email: None,
+            password_hash: "!".into(),
+            team_id: None,
+            roles: vec!["admin".into()],
+        },
+    )
+    .await?
+    .id;
+    db.close().await;
+
+    let started = Instant::now();
+    let options = SqliteConnectOptions::from_str(target.url())?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Off)
+        .pragma("cache_size", "-262144");
+    let mut conn = SqliteConnection::connect_with(&options).await?;
+    let schema: Vec<String> = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE tbl_name IN ('accounts', 'orders')
+           AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let dropped: Vec<(String, String)> = sqlx::query(
+        "SELECT type, name FROM sqlite_master WHERE tbl_name IN ('accounts', 'orders')
+           AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+    )
+    .fetch_all(&mut conn)
+    .await?
+    .iter()
+    .map(|row| (row.get::<String, _>(0), row.get::<String, _>(1)))
+    .collect();
+    for (kind, name) in &dropped {
+        conn.execute(format!("DROP {} \"{name}\"", kind.to_uppercase()).as_str())
+            .await?;
+    }
+    let stamp = kehu_db::now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        .to_string();
+
+    let mut tx = conn.begin().await?;
+    let customer_ids: Vec<u32> = (1..=customers).collect();
+    for chunk in customer_ids.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO accounts (id, name, owner_id, created_at, updated_at) VALUES ",
+        );
+        push_placeholders(&mut sql, chunk.len(), 5);
+        let mut query = sqlx::query(&sql);
+        for &id in chunk {
+            query = query
+                .bind(i64::from(id))
+                .bind(format!("分析基准客户{id:07}"))
+                .bind(owner)
+                .bind(&stamp)
+                .bind(&stamp);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    eprintln!(
+        "  {customers} customers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut tx = conn.begin().await?;
+    for (chunk_index, chunk) in rows.chunks(ROWS_PER_INSERT).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO orders (id, name, account_id, order_date, total, owner_id, created_at, updated_at) VALUES ",
+        );
+        push_placeholders(&mut sql, chunk.len(), 8);
+        let mut query = sqlx::query(&sql);
+        for (i, p) in chunk.iter().enumerate() {
+            let id = (chunk_index * ROWS_PER_INSERT + i + 1) as i64;
+            query = query
+                .bind(id)
+                .bind(format!("SO{id:08}"))
+                .bind(i64::from(p.customer))
+                .bind(p.date())
+                .bind(i64::from(p.cents))
+                .bind(owner)
+                .bind(&stamp)
+                .bind(&stamp);
+        }
+        query.execute(&mut *tx).await?;
+        if chunk_index % 2_000 == 0 {
+            eprint!(
+                "\r  orders: {} of {}   ",
+                chunk_index * ROWS_PER_INSERT,
+                rows.len()
+            );
+        }
+    }
+    tx.commit().await?;
+    eprintln!(
+        "\r  {} orders after {:.1} s; indexes …",
+        rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for sql in &schema {
+        conn.execute(sql.as_str()).await?;
+    }
+    conn.execute("ANALYZE").await?;
+    conn.execute("CREATE TABLE bench_data_set (fingerprint TEXT NOT NULL)")
+        .await?;
+    sqlx::query("INSERT INTO bench_data_set VALUES (?)")
+        .bind(fingerprint(seed, customers, rows.len()))
+        .execute(&mut conn)
+        .await?;
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    conn.close().await?;
+    eprintln!("  loaded in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
+    let row = format!("({})", vec!["?"; columns].join(","));
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&row);
+    }
+}
+
+/// The recomputation's time and the concurrent writer's latencies.
+pub struct InAppResult {
+    pub seconds: Vec<f64>,
+    pub customers: i64,
+    /// Per round: (writes, p50 ms, p99 ms, max ms) of the concurrent inserts.
+    pub writer: Vec<WriterLatency>,
+}
+
+pub struct WriterLatency {
+    pub writes: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl InAppResult {
+    pub fn median_seconds(&self) -> f64 {
+        median(self.seconds.clone())
+    }
+
+    /// The worst round's maximum insert latency.
+    pub fn max_writer_ms(&self) -> f64 {
+        self.writer.iter().map(|w| w.max_ms).fold(0.0, f64::max)
+    }
+}
+
+pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResult> {
+    let db = Db::connect(target.url()).await?;
+    db.conn()
+        .execute_raw("CREATE TABLE IF NOT EXISTS bench_writes (id INTEGER PRIMARY KEY, at TEXT)")
+        .await?;
+    let settings = ValueSettings::default();
+    let mut result = InAppResult {
+        seconds: Vec::new(),
+        customers: 0,
+        writer: Vec::new(),
+    };
+    for round in 0..rounds {
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = tokio::spawn(concurrent_writer(db.clone(), Arc::clone(&stop)));
+        let started = Instant::now();
+        let run_id = recompute(&db, as_of(), &settings, None)
+            .await
+            .context("recomputing customer values")?;
+        let seconds = started.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        let latency = writer.await??;
+        let run = kehu_db::customer_values::latest_run(&db)
+            .await?
+            .context("the run was not recorded")?;
+        anyhow::ensure!(
+            run.id == run_id,
+            "the latest run is not the one just computed"
+        );
+        result.customers = run.customers;
+        eprintln!(
+            "  in-app round {}: {seconds:.2} s for {} customers; concurrent inserts: {} writes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            round + 1,
+            run.customers,
+            latency.writes,
+            latency.p50_ms,
+            latency.p99_ms,
+            latency.max_ms
+        );
+        result.seconds.push(seconds);
+        result.writer.push(latency);
+        // Keep the database the same size from round to round.
+        for old in older_runs(&db, run_id).await? {
+            kehu_db::customer_values::discard_run(&db, old).await?;
+        }
+    }
+    db.close().await;
+    Ok(result)
+}
+
+async fn older_runs(db: &Db, latest: i64) -> anyhow::Result<Vec<i64>> {
+    let Db::Sqlite(pool) = db else {
+        anyhow::bail!("the in-app benchmark runs on SQLite");
+    };
+    Ok(
+        sqlx::query_scalar("SELECT id FROM analytics_runs WHERE id <> ?")
+            .bind(latest)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Inserts one row per short write transaction (`Db::begin`, i.e. `BEGIN IMMEDIATE`,
+/// as every repository write does) until told to stop; gives the latencies.
+async fn concurrent_writer(db: Db, stop: Arc<AtomicBool>) -> anyhow::Result<WriterLatency> {
+    let mut latencies = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let mut tx = db.begin().await?;
+        tx.conn()
+            .execute_raw("INSERT INTO bench_writes (at) VALUES (datetime('now'))")
+            .await?;
+        tx.commit().await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(WRITER_PAUSE).await;
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Ok(WriterLatency {
+        writes: latencies.len(),
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+    })
+}
