@@ -44,20 +44,24 @@ def main() -> None:
     )
     purchases["date"] = pd.to_datetime(purchases["date"], format="%Y-%m-%d")
     purchases = purchases[purchases["date"] <= as_of]
+    # Money in whole cents: a float sum depends on the order of the rows, and a total
+    # that should equal a quintile edge then lands a few ulps above it, in the next class.
+    purchases["cents"] = (purchases["amount"] * 100).round().astype("int64")
 
     # One row per customer, sorted by customer id (groupby sorts its keys).
     rfm = purchases.groupby("customer_id").agg(
-        last=("date", "max"), frequency=("date", "size"), monetary=("amount", "sum")
+        last=("date", "max"), frequency=("date", "size"), cents=("cents", "sum")
     )
+    rfm["monetary"] = rfm["cents"] / 100
     rfm["recency"] = (as_of - rfm["last"]).dt.days
     rfm["r"] = CLASSES - pd.qcut(rfm["recency"], CLASSES, labels=False)
-    rfm["m"] = pd.qcut(rfm["monetary"], CLASSES, labels=False) + 1
+    rfm["m"] = pd.qcut(rfm["cents"], CLASSES, labels=False) + 1
     # rank(method="first") numbers equal frequencies in row order, i.e. by customer id.
     rfm["f"] = pd.qcut(rfm["frequency"].rank(method="first"), CLASSES, labels=False) + 1
     grid = np.array(SEGMENT_GRID, dtype=object)
     rfm["segment"] = grid[rfm["r"].to_numpy() - 1, rfm["f"].to_numpy() - 1]
 
-    revenue = rfm["monetary"].to_numpy()
+    revenue = rfm["cents"].to_numpy().astype("float64")
     ranked = np.lexsort((rfm.index.to_numpy(), -revenue))
     ranked_revenue = revenue[ranked]
     positive = np.where(ranked_revenue > 0, ranked_revenue, 0.0)
