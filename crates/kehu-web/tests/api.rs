@@ -2,6 +2,7 @@
 
 #[path = "../../kehu-db/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
@@ -55,18 +56,7 @@ impl World {
         token: &str,
         body: Option<Json>,
     ) -> (StatusCode, Json) {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(request.body(body).unwrap()).await
+        support::call(&self.app, method, uri, token, body).await
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Json) {

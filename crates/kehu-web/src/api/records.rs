@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use kehu_core::entity::EntityDef;
 use kehu_core::permission::{Action, Actor, Visibility};
 use kehu_core::validation::{Mode, Schema};
-use kehu_db::{custom_fields, orders, picklists, records};
+use kehu_db::{orders, picklists, records};
 use serde::Serialize;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -145,6 +145,7 @@ async fn read(
 
 async fn schema_parts(
     state: &AppState,
+    auth: &crate::auth::Auth,
     entity: &'static EntityDef,
 ) -> Result<
     (
@@ -154,7 +155,7 @@ async fn schema_parts(
     ApiError,
 > {
     Ok((
-        custom_fields::for_entity(&state.db, entity.name).await?,
+        state.custom_fields(auth, entity).await?,
         picklists::all(&state.db).await?,
     ))
 }
@@ -169,7 +170,7 @@ async fn create(
     if auth.actor.visibility(entity.name, Action::Create) == Visibility::Nothing {
         return Err(ApiError::forbidden());
     }
-    let (custom, lists) = schema_parts(&state, entity).await?;
+    let (custom, lists) = schema_parts(&state, &auth, entity).await?;
     let schema = Schema {
         entity,
         custom_fields: &custom,
@@ -231,7 +232,7 @@ async fn update(
     )
     .await?;
     let version = expected_version(&body)?;
-    let (custom, lists) = schema_parts(&state, entity).await?;
+    let (custom, lists) = schema_parts(&state, &auth, entity).await?;
     let schema = Schema {
         entity,
         custom_fields: &custom,
