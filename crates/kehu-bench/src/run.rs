@@ -60,7 +60,7 @@ struct Scenario {
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
-        name: "get-by-id baseline (axum+sqlx)",
+        name: "get-by-id baseline (bare axum)",
         server: Server::Baseline,
         mode: "get",
         user: None,
@@ -484,10 +484,13 @@ async fn counts(db: &Db) -> anyhow::Result<(i64, i64, i64)> {
     ];
     let mut out = [0i64; 3];
     for (slot, sql) in out.iter_mut().zip(SQL) {
-        *slot = match db {
-            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
-            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
-        };
+        *slot = db
+            .conn()
+            .fetch_ints_sql(sql, sea_query::Values(Vec::new()))
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
     }
     Ok((out[0], out[1], out[2]))
 }

@@ -1,14 +1,14 @@
 //! Running sea-query statements on either backend, on a pool or inside a transaction,
 //! and reading columns from rows of either backend through one trait.
 
+use crate::sqlite::{SqlitePool, SqliteRow, SqliteTx};
 use crate::{Backend, DbResult};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-use sea_query_binder::SqlxBinder;
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Values};
+use sea_query_binder::{SqlxBinder, SqlxValues};
 use serde_json::Value as Json;
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Executor, PgPool, Row, SqlitePool};
+use sqlx::{Executor, PgPool, Row};
 
 /// Somewhere to run statements: a pool or an open transaction, of either backend.
 pub enum Conn<'c> {
@@ -17,7 +17,7 @@ pub enum Conn<'c> {
     /// A PostgreSQL pool.
     PgPool(&'c PgPool),
     /// A SQLite transaction.
-    SqliteTx(&'c mut sqlx::Transaction<'static, sqlx::Sqlite>),
+    SqliteTx(&'c mut SqliteTx),
     /// A PostgreSQL transaction.
     PgTx(&'c mut sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -38,33 +38,6 @@ pub trait DynRow {
     fn timestamp(&self, column: &str) -> sqlx::Result<Option<DateTime<Utc>>>;
     /// A JSON column (text on SQLite, jsonb on PostgreSQL).
     fn json(&self, column: &str) -> sqlx::Result<Option<Json>>;
-}
-
-impl DynRow for SqliteRow {
-    fn text(&self, column: &str) -> sqlx::Result<Option<String>> {
-        self.try_get(column)
-    }
-    fn int(&self, column: &str) -> sqlx::Result<Option<i64>> {
-        self.try_get(column)
-    }
-    fn float(&self, column: &str) -> sqlx::Result<Option<f64>> {
-        self.try_get(column)
-    }
-    fn boolean(&self, column: &str) -> sqlx::Result<Option<bool>> {
-        self.try_get(column)
-    }
-    fn date(&self, column: &str) -> sqlx::Result<Option<NaiveDate>> {
-        self.try_get(column)
-    }
-    fn timestamp(&self, column: &str) -> sqlx::Result<Option<DateTime<Utc>>> {
-        self.try_get(column)
-    }
-    fn json(&self, column: &str) -> sqlx::Result<Option<Json>> {
-        let text: Option<String> = self.try_get(column)?;
-        text.map(|t| serde_json::from_str(&t))
-            .transpose()
-            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
-    }
 }
 
 impl DynRow for PgRow {
@@ -96,22 +69,13 @@ pub fn required<T>(value: sqlx::Result<Option<T>>, column: &str) -> sqlx::Result
     value?.ok_or_else(|| sqlx::Error::ColumnNotFound(format!("{column} is NULL")))
 }
 
-macro_rules! on_backend {
+/// A PostgreSQL executor of a [`Conn`] (pool or transaction), with the statement built.
+macro_rules! on_postgres {
     ($conn:expr, $stmt:expr, |$sql:ident, $values:ident, $executor:ident| $body:expr) => {
         match $conn {
-            Conn::SqlitePool(pool) => {
-                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $executor = *pool;
-                $body
-            }
             Conn::PgPool(pool) => {
                 let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
                 let $executor = *pool;
-                $body
-            }
-            Conn::SqliteTx(tx) => {
-                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $executor = &mut ***tx;
                 $body
             }
             Conn::PgTx(tx) => {
@@ -119,8 +83,15 @@ macro_rules! on_backend {
                 let $executor = &mut ***tx;
                 $body
             }
+            Conn::SqlitePool(_) | Conn::SqliteTx(_) => unreachable!("handled as SQLite"),
         }
     };
+}
+
+/// What a SQLite statement run is for: rows to collect, or only the count of rows changed.
+enum Purpose {
+    Read,
+    Write,
 }
 
 impl Conn<'_> {
@@ -132,9 +103,41 @@ impl Conn<'_> {
         }
     }
 
+    /// Runs a SQLite statement: inside the transaction, or on the pool (a reader when the
+    /// statement only reads, the writer otherwise). `each` gets every row.
+    async fn sqlite<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+        purpose: Purpose,
+        each: impl FnMut(&SqliteRow<'_>) -> DbResult<()>,
+    ) -> DbResult<u64> {
+        let (sql, SqlxValues(values)) = stmt.build_sqlx(SqliteQueryBuilder);
+        self.sqlite_sql(&sql, &values, purpose, each).await
+    }
+
+    async fn sqlite_sql(
+        &mut self,
+        sql: &str,
+        values: &Values,
+        purpose: Purpose,
+        each: impl FnMut(&SqliteRow<'_>) -> DbResult<()>,
+    ) -> DbResult<u64> {
+        match self {
+            Conn::SqliteTx(tx) => tx.run(sql, values, each).await,
+            Conn::SqlitePool(pool) => match purpose {
+                Purpose::Read => pool.read_or_write(sql, values, each).await,
+                Purpose::Write => pool.write(sql, values, each).await,
+            },
+            Conn::PgPool(_) | Conn::PgTx(_) => unreachable!("handled as PostgreSQL"),
+        }
+    }
+
     /// Runs a statement that returns no rows; gives the number of rows affected.
     pub async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> DbResult<u64> {
-        on_backend!(self, stmt, |sql, values, executor| {
+        if self.backend() == Backend::Sqlite {
+            return self.sqlite(stmt, Purpose::Write, |_| Ok(())).await;
+        }
+        on_postgres!(self, stmt, |sql, values, executor| {
             Ok(sqlx::query_with(&sql, values)
                 .execute(executor)
                 .await?
@@ -151,7 +154,16 @@ impl Conn<'_> {
     where
         S: SqlxBinder,
     {
-        on_backend!(self, stmt, |sql, values, executor| {
+        if self.backend() == Backend::Sqlite {
+            let mut found = Vec::new();
+            self.sqlite(stmt, Purpose::Read, |row| {
+                found.push(decode(row)?);
+                Ok(())
+            })
+            .await?;
+            return Ok(found);
+        }
+        on_postgres!(self, stmt, |sql, values, executor| {
             let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
             Ok(rows
                 .iter()
@@ -169,7 +181,18 @@ impl Conn<'_> {
     where
         S: SqlxBinder,
     {
-        on_backend!(self, stmt, |sql, values, executor| {
+        if self.backend() == Backend::Sqlite {
+            let mut found = None;
+            self.sqlite(stmt, Purpose::Read, |row| {
+                if found.is_none() {
+                    found = Some(decode(row)?);
+                }
+                Ok(())
+            })
+            .await?;
+            return Ok(found);
+        }
+        on_postgres!(self, stmt, |sql, values, executor| {
             let row = sqlx::query_with(&sql, values)
                 .fetch_optional(executor)
                 .await?;
@@ -179,13 +202,45 @@ impl Conn<'_> {
 
     /// Runs a query whose first column is an integer (ids, counts).
     pub async fn fetch_ints<S: SqlxBinder>(&mut self, stmt: &S) -> DbResult<Vec<i64>> {
-        on_backend!(self, stmt, |sql, values, executor| {
+        if self.backend() == Backend::Sqlite {
+            let mut found = Vec::new();
+            self.sqlite(stmt, Purpose::Read, |row| {
+                found.push(row.first_int()?);
+                Ok(())
+            })
+            .await?;
+            return Ok(found);
+        }
+        on_postgres!(self, stmt, |sql, values, executor| {
             let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
             Ok(rows
                 .iter()
                 .map(|r| r.try_get::<i64, _>(0))
                 .collect::<sqlx::Result<Vec<i64>>>()?)
         })
+    }
+
+    /// Runs SQL built by hand with `?` (SQLite) or `$N` (PostgreSQL) placeholders and gives
+    /// the integers of the first column (statements too long for sea-query's builder, such
+    /// as a bulk load's many-row `INSERT … RETURNING id`).
+    pub async fn fetch_ints_sql(&mut self, sql: &str, values: Values) -> DbResult<Vec<i64>> {
+        match self {
+            Conn::SqlitePool(_) | Conn::SqliteTx(_) => {
+                let mut found = Vec::new();
+                self.sqlite_sql(sql, &values, Purpose::Read, |row| {
+                    found.push(row.first_int()?);
+                    Ok(())
+                })
+                .await?;
+                Ok(found)
+            }
+            Conn::PgPool(pool) => Ok(sqlx::query_scalar_with(sql, SqlxValues(values))
+                .fetch_all(*pool)
+                .await?),
+            Conn::PgTx(tx) => Ok(sqlx::query_scalar_with(sql, SqlxValues(values))
+                .fetch_all(&mut ***tx)
+                .await?),
+        }
     }
 
     /// Runs hand-written SQL (the same text on both backends) without parameters.
@@ -196,14 +251,10 @@ impl Conn<'_> {
     /// `tokio::spawn` and axum handlers.
     pub async fn execute_raw(&mut self, sql: &str) -> DbResult<()> {
         match self {
-            Conn::SqlitePool(pool) => {
-                pool.execute(sqlx::raw_sql(sql)).await?;
-            }
+            Conn::SqlitePool(pool) => pool.execute_batch(sql).await?,
+            Conn::SqliteTx(tx) => tx.execute_batch(sql).await?,
             Conn::PgPool(pool) => {
                 pool.execute(sqlx::raw_sql(sql)).await?;
-            }
-            Conn::SqliteTx(tx) => {
-                (&mut ***tx).execute(sqlx::raw_sql(sql)).await?;
             }
             Conn::PgTx(tx) => {
                 (&mut ***tx).execute(sqlx::raw_sql(sql)).await?;

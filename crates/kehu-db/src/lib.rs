@@ -23,6 +23,8 @@ pub mod records;
 pub mod roles;
 pub mod saved_filters;
 pub mod shares;
+mod sqlite;
+pub use sqlite::{SqlitePool, SqliteRow, SqliteTx};
 pub mod teams;
 pub mod transfer;
 pub mod users;
@@ -32,8 +34,8 @@ pub use conn::{Conn, DynRow};
 use chrono::{DateTime, SecondsFormat, Utc};
 use kehu_core::FieldErrors;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::PgPool;
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -86,6 +88,22 @@ impl From<sqlx::Error> for DbError {
 }
 
 impl DbError {
+    /// Whether the database refused the statement for breaking a unique index.
+    pub fn is_unique_violation(&self) -> bool {
+        let DbError::Internal(inner) = self else {
+            return false;
+        };
+        if let Some(sqlx::Error::Database(db_error)) = inner.downcast_ref::<sqlx::Error>() {
+            return db_error.is_unique_violation();
+        }
+        matches!(
+            inner.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        )
+    }
+
     /// A single field error.
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::default();
@@ -94,7 +112,8 @@ impl DbError {
     }
 }
 
-/// Connections in a SQLite pool: readers run side by side in WAL mode.
+/// Idle reader connections a SQLite pool keeps: readers run side by side in WAL mode,
+/// one per thread that is reading at the moment (statements run on the caller's thread).
 pub const SQLITE_CONNECTIONS: u32 = 8;
 
 /// Each SQLite connection's own page cache, in KiB. Small on purpose: the operating
@@ -120,19 +139,15 @@ impl Db {
                 .connect_with(options)
                 .await?;
             Ok(Db::Postgres(pool))
-        } else if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", format!("-{SQLITE_PAGE_CACHE_KIB}"));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(SQLITE_CONNECTIONS)
-                .min_connections(1)
-                .connect_with(options)
-                .await?;
+        } else if let Some(path) = sqlite_path(url) {
+            if path.contains('?') {
+                anyhow::bail!("SQLite URLs take no options ({url:?}): use sqlite://PATH");
+            }
+            let pool = SqlitePool::open(
+                Path::new(path),
+                SQLITE_PAGE_CACHE_KIB,
+                SQLITE_CONNECTIONS as usize,
+            )?;
             Ok(Db::Sqlite(pool))
         } else {
             anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…")
@@ -185,7 +200,7 @@ impl Db {
     /// concurrent requests failed instead of waiting their turn.
     pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -193,7 +208,7 @@ impl Db {
     /// Closes all connections (on shutdown).
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pool) => pool.close(),
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -202,7 +217,7 @@ impl Db {
 /// An open transaction; dropped without [`Tx::commit`] it rolls back.
 pub enum Tx {
     /// On SQLite.
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(SqliteTx),
     /// On PostgreSQL.
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -219,11 +234,18 @@ impl Tx {
     /// Makes the transaction's changes permanent.
     pub async fn commit(self) -> DbResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit()?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
+}
+
+/// The file path of a `sqlite://PATH` (or `sqlite:PATH`) URL.
+fn sqlite_path(url: &str) -> Option<&str> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .filter(|path| !path.is_empty())
 }
 
 /// The current time, truncated to microseconds (what both databases store).

@@ -263,15 +263,16 @@ pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResu
 }
 
 async fn older_runs(db: &Db, latest: i64) -> anyhow::Result<Vec<i64>> {
-    let Db::Sqlite(pool) = db else {
+    if db.backend() != kehu_db::Backend::Sqlite {
         anyhow::bail!("the in-app benchmark runs on SQLite");
-    };
-    Ok(
-        sqlx::query_scalar("SELECT id FROM analytics_runs WHERE id <> ?")
-            .bind(latest)
-            .fetch_all(pool)
-            .await?,
-    )
+    }
+    Ok(db
+        .conn()
+        .fetch_ints_sql(
+            "SELECT id FROM analytics_runs WHERE id <> ?",
+            sea_query::Values(vec![latest.into()]),
+        )
+        .await?)
 }
 
 /// Inserts one row per short write transaction (`Db::begin`, i.e. `BEGIN IMMEDIATE`,

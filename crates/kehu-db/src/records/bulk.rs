@@ -17,9 +17,7 @@ use kehu_core::entity::{EntityDef, FieldDef};
 use kehu_core::validation::Changes;
 use kehu_core::FieldValue;
 use sea_query::{Expr, Query, Value};
-use sea_query_binder::SqlxValues;
 use serde_json::{Map, Value as Json};
-use sqlx::Row;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -443,20 +441,7 @@ fn statement(
 }
 
 async fn execute(tx: &mut Tx, statement: Statement) -> DbResult<Vec<i64>> {
-    let values = SqlxValues(sea_query::Values(statement.values));
-    let rows: Vec<i64> = match tx {
-        Tx::Sqlite(tx) => sqlx::query_with(&statement.sql, values)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<sqlx::Result<_>>()?,
-        Tx::Postgres(tx) => sqlx::query_with(&statement.sql, values)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<sqlx::Result<_>>()?,
-    };
-    Ok(rows)
+    tx.conn()
+        .fetch_ints_sql(&statement.sql, sea_query::Values(statement.values))
+        .await
 }

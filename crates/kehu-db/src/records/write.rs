@@ -590,12 +590,8 @@ pub(crate) fn index_text(
 
 /// Turns a unique-index violation into a field error users understand.
 fn unique_violation(error: DbError, entity: &EntityDef) -> DbError {
-    if let DbError::Internal(inner) = &error {
-        if let Some(sqlx::Error::Database(db_error)) = inner.downcast_ref::<sqlx::Error>() {
-            if db_error.is_unique_violation() && entity.name == "account" {
-                return DbError::field("code", "taken", "another customer already has this code");
-            }
-        }
+    if error.is_unique_violation() && entity.name == "account" {
+        return DbError::field("code", "taken", "another customer already has this code");
     }
     error
 }

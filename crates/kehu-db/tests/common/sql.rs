@@ -7,6 +7,24 @@ use sea_query::{Alias, Expr, Query};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A connection of its own to a SQLite test database, beside the pool's.
+fn sqlite(pool: &kehu_db::SqlitePool) -> rusqlite::Connection {
+    rusqlite::Connection::open(pool.path()).expect("the test database opens")
+}
+
+/// Every row of a SQLite query, each read with `read`.
+fn sqlite_rows<T>(
+    pool: &kehu_db::SqlitePool,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let conn = sqlite(pool);
+    let mut statement = conn.prepare(sql)?;
+    let rows = statement.query_map(params, read)?;
+    rows.collect()
+}
+
 /// `$1`-style placeholders for PostgreSQL, `?1` for SQLite.
 fn dialect(db: &Db, sql: &str) -> String {
     match db {
@@ -18,8 +36,12 @@ fn dialect(db: &Db, sql: &str) -> String {
 /// Runs SQL without parameters.
 pub async fn execute(db: &Db, sql: &str) {
     match db {
-        Db::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
-        Db::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        Db::Sqlite(pool) => sqlite(pool).execute_batch(sql).map_err(|e| e.to_string()),
+        Db::Postgres(pool) => sqlx::raw_sql(sql)
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
@@ -27,8 +49,13 @@ pub async fn execute(db: &Db, sql: &str) {
 /// The first column of the first row as an integer (counts, ids).
 pub async fn scalar(db: &Db, sql: &str) -> i64 {
     match db {
-        Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
-        Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+        Db::Sqlite(pool) => sqlite(pool)
+            .query_row(sql, [], |r| r.get::<_, i64>(0))
+            .map_err(|e| e.to_string()),
+        Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(pool)
+            .await
+            .map_err(|e| e.to_string()),
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
@@ -36,8 +63,13 @@ pub async fn scalar(db: &Db, sql: &str) -> i64 {
 /// Text values of the first column of every row.
 pub async fn texts(db: &Db, sql: &str) -> Vec<String> {
     match db {
-        Db::Sqlite(pool) => sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await,
-        Db::Postgres(pool) => sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await,
+        Db::Sqlite(pool) => {
+            sqlite_rows(pool, sql, [], |r| r.get::<_, String>(0)).map_err(|e| e.to_string())
+        }
+        Db::Postgres(pool) => sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(pool)
+            .await
+            .map_err(|e| e.to_string()),
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
@@ -60,17 +92,14 @@ pub async fn row_snapshot(db: &Db, table: &str, id: i64) -> Vec<(String, Option<
         &format!("SELECT {} FROM \"{table}\" WHERE id = $1", list.join(", ")),
     );
     let values: Vec<Option<String>> = match db {
-        Db::Sqlite(pool) => {
-            let row = sqlx::query(&sql)
-                .bind(id)
-                .fetch_one(pool)
-                .await
-                .expect("row exists");
-            columns
-                .iter()
-                .map(|c| row.get::<Option<String>, _>(c.as_str()))
-                .collect()
-        }
+        Db::Sqlite(pool) => sqlite(pool)
+            .query_row(&sql, [id], |row| {
+                columns
+                    .iter()
+                    .map(|c| row.get::<_, Option<String>>(c.as_str()))
+                    .collect()
+            })
+            .expect("row exists"),
         Db::Postgres(pool) => {
             let row = sqlx::query(&sql)
                 .bind(id)
@@ -107,16 +136,19 @@ pub async fn dump_tables(db: &Db, schema: &Schema) -> Dump {
         let sql = format!("SELECT {} FROM \"{table}\"", list.join(", "));
         let width = columns.len();
         let mut rows: Vec<Vec<Option<String>>> = match db {
-            Db::Sqlite(pool) => sqlx::query(&sql).fetch_all(pool).await.map(|rows| {
-                rows.iter()
-                    .map(|r| (0..width).map(|i| r.get(i)).collect())
-                    .collect()
-            }),
-            Db::Postgres(pool) => sqlx::query(&sql).fetch_all(pool).await.map(|rows| {
-                rows.iter()
-                    .map(|r| (0..width).map(|i| r.get(i)).collect())
-                    .collect()
-            }),
+            Db::Sqlite(pool) => {
+                sqlite_rows(pool, &sql, [], |r| (0..width).map(|i| r.get(i)).collect())
+                    .map_err(|e| e.to_string())
+            }
+            Db::Postgres(pool) => sqlx::query(&sql)
+                .fetch_all(pool)
+                .await
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| (0..width).map(|i| r.get(i)).collect())
+                        .collect()
+                })
+                .map_err(|e| e.to_string()),
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
         rows.sort();
@@ -160,12 +192,13 @@ pub async fn schema(db: &Db) -> Schema {
     let mut tables: BTreeMap<String, BTreeMap<String, Column>> = BTreeMap::new();
     match db {
         Db::Sqlite(pool) => {
-            let rows = sqlx::query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                .fetch_all(pool)
-                .await
-                .unwrap();
-            let all: Vec<(String, String)> =
-                rows.iter().map(|r| (r.get("name"), r.get("sql"))).collect();
+            let all: Vec<(String, String)> = sqlite_rows(
+                pool,
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                [],
+                |r| Ok((r.get("name")?, r.get("sql")?)),
+            )
+            .unwrap();
             let virtual_tables: Vec<&String> = all
                 .iter()
                 .filter(|(_, sql)| sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL TABLE"))
@@ -178,26 +211,26 @@ pub async fn schema(db: &Db) -> Schema {
                 {
                     continue;
                 }
-                let columns = sqlx::query(
+                let columns = sqlite_rows(
+                    pool,
                     "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)",
+                    [table],
+                    |c| {
+                        let pk: i64 = c.get("pk")?;
+                        let not_null: bool = c.get("notnull")?;
+                        let declared: String = c.get("type")?;
+                        Ok((
+                            c.get::<_, String>("name")?,
+                            Column {
+                                class: sqlite_class(&declared),
+                                not_null: not_null || pk > 0,
+                                has_default: c.get::<_, Option<String>>("dflt_value")?.is_some(),
+                            },
+                        ))
+                    },
                 )
-                .bind(table)
-                .fetch_all(pool)
-                .await
                 .unwrap();
-                let entry = tables.entry(table.clone()).or_default();
-                for c in columns {
-                    let pk: i64 = c.get("pk");
-                    let not_null: bool = c.get("notnull");
-                    entry.insert(
-                        c.get("name"),
-                        Column {
-                            class: sqlite_class(&c.get::<String, _>("type")),
-                            not_null: not_null || pk > 0,
-                            has_default: c.get::<Option<String>, _>("dflt_value").is_some(),
-                        },
-                    );
-                }
+                tables.entry(table.clone()).or_default().extend(columns);
             }
         }
         Db::Postgres(pool) => {
@@ -230,19 +263,21 @@ pub async fn indexes(db: &Db) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     match db {
         Db::Sqlite(pool) => {
-            let rows = sqlx::query("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'")
-                .fetch_all(pool)
-                .await
+            let named: Vec<(String, String)> = sqlite_rows(
+                pool,
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'",
+                [],
+                |r| Ok((r.get("name")?, r.get("tbl_name")?)),
+            )
+            .unwrap();
+            for (name, table) in named {
+                let columns: Vec<String> = sqlite_rows(
+                    pool,
+                    "SELECT name FROM pragma_index_info(?1) ORDER BY seqno",
+                    [&name],
+                    |r| r.get(0),
+                )
                 .unwrap();
-            for r in rows {
-                let name: String = r.get("name");
-                let table: String = r.get("tbl_name");
-                let columns: Vec<String> =
-                    sqlx::query_scalar("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
-                        .bind(&name)
-                        .fetch_all(pool)
-                        .await
-                        .unwrap();
                 out.insert(name, format!("{table}({})", columns.join(", ")));
             }
         }
@@ -281,20 +316,15 @@ pub async fn foreign_keys(db: &Db) -> BTreeSet<(String, String, String, String)>
     match db {
         Db::Sqlite(pool) => {
             for table in schema(db).await.into_keys() {
-                let rows = sqlx::query(
+                let rows: Vec<(String, String, String)> = sqlite_rows(
+                    pool,
                     "SELECT \"from\", \"table\", on_delete FROM pragma_foreign_key_list(?1)",
+                    [&table],
+                    |r| Ok((r.get("from")?, r.get("table")?, r.get("on_delete")?)),
                 )
-                .bind(&table)
-                .fetch_all(pool)
-                .await
                 .unwrap();
-                for r in rows {
-                    keys.insert((
-                        table.clone(),
-                        r.get("from"),
-                        r.get("table"),
-                        r.get("on_delete"),
-                    ));
+                for (from, to, on_delete) in rows {
+                    keys.insert((table.clone(), from, to, on_delete));
                 }
             }
         }

@@ -379,10 +379,7 @@ async fn erasure_reaches_the_recycle_bin(db: Db) {
 
 /// Runs SQL that the database must refuse.
 async fn refused(db: &Db, statement: &str) {
-    let result = match db {
-        Db::Sqlite(pool) => sqlx::query(statement).execute(pool).await.map(drop),
-        Db::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(drop),
-    };
+    let result = db.conn().execute_raw(statement).await;
     let error = result.expect_err(statement).to_string();
     assert!(error.contains("append-only"), "{statement}: {error}");
 }
