@@ -20,8 +20,14 @@ pub fn new_secret() -> String {
 
 /// The stored form of a secret.
 pub fn hash_secret(secret: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    hex
 }
 
 /// A live session.
@@ -309,4 +315,17 @@ pub async fn purge_expired_sessions(db: &Db) -> DbResult<u64> {
         .and_where(Expr::col(ident("expires_at")).lt(timestamp_value(db.backend(), now())))
         .to_owned();
     db.conn().execute(&delete).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hash_secret;
+
+    #[test]
+    fn secrets_are_stored_as_their_sha256_in_lower_case_hex() {
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -16,7 +16,7 @@ use kehu_core::permission::Actor;
 use kehu_db::users::User;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Values derived at one `auth_epoch`, by key.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ impl<K: Eq + Hash, V: Clone> EpochCache<K, V> {
 }
 
 /// Signed-in users with their resolved permissions, by user id.
-pub type PermissionCache = EpochCache<i64, (User, Actor)>;
+pub type PermissionCache = EpochCache<i64, (Arc<User>, Arc<Actor>)>;
 
 /// Custom field definitions, by entity name.
 pub type CustomFieldCache = EpochCache<&'static str, Vec<CustomFieldDef>>;

@@ -10,6 +10,7 @@ use axum_extra::extract::CookieJar;
 use kehu_core::permission::Actor;
 use kehu_db::users::User;
 use kehu_db::{auth, users};
+use std::sync::Arc;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "kehu_session";
@@ -29,10 +30,10 @@ pub enum Credential {
 /// The signed-in user with their permissions.
 #[derive(Debug, Clone)]
 pub struct Auth {
-    /// The user.
-    pub user: User,
+    /// The user (shared with the server's permission cache).
+    pub user: Arc<User>,
     /// Their permission view.
-    pub actor: Actor,
+    pub actor: Arc<Actor>,
     /// How they signed in.
     pub credential: Credential,
     /// The database's `auth_epoch` when the request was authenticated: what the
@@ -89,7 +90,8 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiErro
         Some(cached) => cached,
         None => {
             let user = users::get(&state.db, signed_in.user_id).await?;
-            let actor = users::actor(&state.db, &user).await?;
+            let actor = Arc::new(users::actor(&state.db, &user).await?);
+            let user = Arc::new(user);
             state
                 .permissions
                 .put(epoch, user.id, (user.clone(), actor.clone()));
