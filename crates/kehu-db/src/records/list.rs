@@ -3,6 +3,7 @@
 use super::decode::record_from_row;
 use super::plan::{self, Walk};
 use super::search::search_condition;
+use super::walk;
 use super::{always_selected, ident, visibility_condition, Record};
 use crate::{timestamp_value, Backend, Db, DbError, DbResult};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -124,31 +125,31 @@ fn deleted_condition(table: &str, deleted: bool) -> SimpleExpr {
     }
 }
 
-/// The WHERE part shared by lists and counts, written for the chosen [`Walk`].
+/// The WHERE part shared by lists and counts, written for the chosen [`Walk`]: the
+/// deleted flag, the `scope` condition (always usable as an index key), the filters and
+/// the search text. Walking a sort index, the filters are tested on its entries, except
+/// those `keep_key` keeps usable as index keys.
 fn filtered_select(
     backend: Backend,
     entity: &'static EntityDef,
-    visibility: &Visibility,
+    scope: Cond,
     query: &ListQuery,
     walk: Walk,
+    keep_key: impl Fn(&Filter) -> bool,
 ) -> DbResult<SelectStatement> {
     let table = entity.table;
     let mut select = Query::select();
     select
         .from(ident(table))
-        .and_where(deleted_condition(table, query.in_recycle_bin));
-    let scope = visibility_condition(backend, table, visibility);
-    if walk == Walk::Planner || plan::scope_is_index_key(visibility) {
-        select.cond_where(scope);
-    } else {
-        select.and_where(plan::not_an_index_key(scope));
-    }
+        .and_where(deleted_condition(table, query.in_recycle_bin))
+        .cond_where(scope);
     for filter in &query.filters {
         let condition = filter_condition(backend, table, filter);
-        match walk {
-            Walk::Planner => select.cond_where(condition),
-            Walk::SortIndex => select.and_where(plan::not_an_index_key(condition)),
-        };
+        if walk != Walk::SortIndex || keep_key(filter) {
+            select.cond_where(condition);
+        } else {
+            select.and_where(plan::not_an_index_key(condition));
+        }
     }
     if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
         select.cond_where(search_condition(backend, entity, text));
@@ -163,7 +164,8 @@ pub(crate) fn matching_ids(
     visibility: &Visibility,
     query: &ListQuery,
 ) -> DbResult<SelectStatement> {
-    let mut select = filtered_select(backend, entity, visibility, query, Walk::Planner)?;
+    let scope = visibility_condition(backend, entity.table, visibility);
+    let mut select = filtered_select(backend, entity, scope, query, Walk::Planner, |_| true)?;
     select
         .column((ident(entity.table), ident("id")))
         .order_by((ident(entity.table), ident("id")), Order::Asc);
@@ -196,15 +198,19 @@ pub async fn list(
         match super::stream::search_page_ids(db, entity, visibility, query, limit + 1).await? {
             Some(ids) => Expr::col((ident(table), ident("id"))).is_in(ids),
             None => {
-                let walk = plan::choose_walk(db, entity, visibility, query).await?;
-                let visibility = plan::without_unused_shares(db, entity, visibility, walk).await?;
-                let mut page_ids = filtered_select(backend, entity, visibility, query, walk)?;
-                page_ids.column((ident(table), ident("id")));
-                if let Some(cursor) = &query.cursor {
-                    page_ids.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
-                }
-                order_rows(&mut page_ids, entity, query.sort);
-                page_ids.limit(limit + 1);
+                let page_ids = match plan::choose_walk(db, entity, query).await? {
+                    Walk::Planner => {
+                        let scope = visibility_condition(backend, table, visibility);
+                        let part = walk::ScopePart {
+                            condition: scope,
+                            keeps_ordered_filters: true,
+                        };
+                        page_walk(backend, entity, part, query, Walk::Planner, false, limit)?
+                    }
+                    walk @ (Walk::SortIndex | Walk::ScopeParts) => {
+                        sort_index_page(backend, entity, visibility, query, walk, limit)?
+                    }
+                };
                 Expr::col((ident(table), ident("id"))).in_subquery(page_ids)
             }
         };
@@ -240,6 +246,60 @@ pub async fn list(
     })
 }
 
+/// The first `limit + 1` ids of a list within a part of the scope, in the list's order,
+/// after the cursor; with the sort column too when `with_sort_column` (to merge walks).
+fn page_walk(
+    backend: Backend,
+    entity: &'static EntityDef,
+    part: walk::ScopePart,
+    query: &ListQuery,
+    walk: Walk,
+    with_sort_column: bool,
+    limit: u64,
+) -> DbResult<SelectStatement> {
+    let table = entity.table;
+    let keeps = part.keeps_ordered_filters;
+    let keep_key = |filter: &Filter| keeps && plan::in_sort_order(entity, query, filter);
+    let mut page = filtered_select(backend, entity, part.condition, query, walk, keep_key)?;
+    page.column((ident(table), ident("id")));
+    if with_sort_column {
+        page.column((ident(table), ident(query.sort.field.name)));
+    }
+    if let Some(cursor) = &query.cursor {
+        page.cond_where(keyset_condition(backend, entity, query.sort, cursor)?);
+    }
+    order_rows(&mut page, entity, query.sort);
+    page.limit(limit + 1);
+    Ok(page)
+}
+
+/// A page walked along sort indexes, one walk per part of the scope, merged (`walk.rs`).
+fn sort_index_page(
+    backend: Backend,
+    entity: &'static EntityDef,
+    visibility: &Visibility,
+    query: &ListQuery,
+    walk: Walk,
+    limit: u64,
+) -> DbResult<SelectStatement> {
+    let parts = walk::scope_parts(backend, entity.table, visibility);
+    let sort_column = Some(query.sort.field.name).filter(|name| *name != "id");
+    let merging = parts.len() > 1;
+    let walks = parts
+        .into_iter()
+        .map(|part| {
+            let with_sort = merging && sort_column.is_some();
+            page_walk(backend, entity, part, query, walk, with_sort, limit)
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+    Ok(walk::merged(
+        walks,
+        sort_column,
+        query.sort.descending,
+        limit + 1,
+    ))
+}
+
 /// Orders rows by the list's sort, ties broken by id.
 fn order_rows(select: &mut SelectStatement, entity: &EntityDef, sort: Sort) {
     let table = entity.table;
@@ -269,7 +329,8 @@ pub async fn count(
     query: &ListQuery,
     cap: u64,
 ) -> DbResult<(u64, bool)> {
-    let mut inner = filtered_select(db.backend(), entity, visibility, query, Walk::Planner)?;
+    let scope = visibility_condition(db.backend(), entity.table, visibility);
+    let mut inner = filtered_select(db.backend(), entity, scope, query, Walk::Planner, |_| true)?;
     inner.expr(Expr::val(1)).limit(cap + 1);
     let outer = Query::select()
         .expr(Expr::cust("COUNT(*)"))

@@ -6,6 +6,7 @@ mod list;
 mod plan;
 mod search;
 mod stream;
+mod walk;
 mod write;
 
 pub(crate) use decode::{bind_value, custom_value};
@@ -21,7 +22,7 @@ use kehu_core::entity::{EntityDef, FieldDef};
 use kehu_core::field_security::{custom_field_name, FieldRules};
 use kehu_core::permission::Visibility;
 use kehu_core::FieldValue;
-use sea_query::{Alias, Cond, Expr, Func, SimpleExpr};
+use sea_query::{Cond, Expr, Func, SimpleExpr};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -162,8 +163,35 @@ pub(crate) fn has_default(entity: &EntityDef, field: &FieldDef) -> bool {
     DEFAULTED_COLUMNS.contains(&(entity.table, field.name))
 }
 
-pub(crate) fn ident(name: &str) -> Alias {
-    Alias::new(name)
+/// A table, column or alias name of Kehu's own schema, for sea-query statements.
+pub(crate) fn ident(name: &str) -> Name {
+    Name(name.to_string())
+}
+
+/// An identifier that writes itself into SQL directly. sea-query's default
+/// `Iden::prepare` allocates twice per identifier and goes through `write!` (copy,
+/// escape, format), which made building a list page's statement cost about as much as
+/// SQLite running it (BENCHMARKS.md).
+#[derive(Debug, Clone)]
+pub(crate) struct Name(String);
+
+impl sea_query::Iden for Name {
+    fn prepare(&self, s: &mut dyn std::fmt::Write, q: sea_query::Quote) {
+        let (open, close) = (q.left(), q.right());
+        if self.0.contains(close) {
+            // Never for Kehu's own names; doubled as the dialects escape a quote.
+            let escaped = self.0.replace(close, &format!("{close}{close}"));
+            let _ = write!(s, "{open}{escaped}{close}");
+        } else {
+            let _ = s.write_char(open);
+            let _ = s.write_str(&self.0);
+            let _ = s.write_char(close);
+        }
+    }
+
+    fn unquoted(&self, s: &mut dyn std::fmt::Write) {
+        let _ = s.write_str(&self.0);
+    }
 }
 
 /// The SQL predicate for "records this visibility covers", on the entity's own table.
@@ -187,30 +215,42 @@ pub(crate) fn visibility_condition(
             team_ids,
             write,
         } => {
-            let Some(entity) = kehu_core::entity::entity_by_name(table) else {
+            let Some(shared) = shared_condition(backend, table, *user_id, team_ids, *write) else {
                 return visibility_condition(backend, table, base);
-            };
-            // The shared ids as a list the id index can look up, so that with the owner and
-            // team tests the planner unions index lookups instead of scanning the table
-            // (a correlated EXISTS, or `IN (subquery)` on PostgreSQL, made counts scan).
-            let shared = crate::shares::shared_ids(entity.name, *user_id, team_ids, *write);
-            let id = Expr::col((ident(table), ident("id")));
-            let is_shared = match backend {
-                // SQLite turns `IN (subquery)` into one more index of a MULTI-INDEX OR.
-                crate::Backend::Sqlite => id.in_subquery(shared),
-                // PostgreSQL: `id = ANY(ARRAY(subquery))` is computed once and joins the
-                // other index scans in a BitmapOr.
-                crate::Backend::Postgres => {
-                    id.eq(Func::cust(ident("ANY")).arg(Func::cust(ident("ARRAY")).arg(
-                        SimpleExpr::SubQuery(None, Box::new(shared.into_sub_query_statement())),
-                    )))
-                }
             };
             Cond::any()
                 .add(visibility_condition(backend, table, base))
-                .add(is_shared)
+                .add(shared)
         }
     }
+}
+
+/// "The record is shared with this user (or one of these teams)", on the entity's own
+/// table; `None` for a table whose entity has no shares.
+pub(crate) fn shared_condition(
+    backend: crate::Backend,
+    table: &str,
+    user_id: i64,
+    team_ids: &[i64],
+    write: bool,
+) -> Option<SimpleExpr> {
+    let entity = kehu_core::entity::entity_by_name(table)?;
+    // The shared ids as a list the id index can look up, so that with the owner and
+    // team tests the planner unions index lookups instead of scanning the table
+    // (a correlated EXISTS, or `IN (subquery)` on PostgreSQL, made counts scan).
+    let shared = crate::shares::shared_ids(entity.name, user_id, team_ids, write);
+    let id = Expr::col((ident(table), ident("id")));
+    Some(match backend {
+        // SQLite turns `IN (subquery)` into one more index of a MULTI-INDEX OR.
+        crate::Backend::Sqlite => id.in_subquery(shared),
+        // PostgreSQL: `id = ANY(ARRAY(subquery))` is computed once and joins the
+        // other index scans in a BitmapOr.
+        crate::Backend::Postgres => {
+            id.eq(Func::cust(ident("ANY")).arg(Func::cust(ident("ARRAY")).arg(
+                SimpleExpr::SubQuery(None, Box::new(shared.into_sub_query_statement())),
+            )))
+        }
+    })
 }
 
 /// Columns every read selects, whatever the page shows.

@@ -35,6 +35,10 @@ pub(crate) enum Walk {
     Planner,
     /// Along the sort column's covering list index; filters are tested on its entries.
     SortIndex,
+    /// One query per part of the scope, each ordered by the list's sort and limited to a
+    /// page (PostgreSQL: its planner then walks each part's sort index and stops, where
+    /// "own OR team OR shared" made it collect and sort every visible record).
+    ScopeParts,
 }
 
 /// A filter value with fewer rows than this is "rare": its index finds the rows faster
@@ -50,7 +54,8 @@ const LIST_INDEX_SORTS: &[(&str, &[&str])] =
 /// (table, filter column, sort column) whose filter index is also in the sort's order.
 /// Customer names begin with their city, so in name order one province's customers sit
 /// together, far from the start: walking the name index for `province=广东` reads a fifth
-/// of the table, while the `(province, name, id)` index reads the page in order.
+/// of the table, while the `(province, name, id)` index reads the page in order, and
+/// `(team_id, province, name, id)` a team's (migration 14).
 const FILTER_INDEXES_IN_SORT_ORDER: &[(&str, &str, &str)] = &[("accounts", "province", "name")];
 
 /// Filter columns with an index of their own, on which a capped count is cheap.
@@ -76,28 +81,17 @@ fn listed(table_lists: &[(&str, &[&str])], table: &str, column: &str) -> bool {
 pub(crate) async fn choose_walk(
     db: &Db,
     entity: &'static EntityDef,
-    visibility: &Visibility,
     query: &ListQuery,
 ) -> DbResult<Walk> {
     let searching = query.text.as_deref().is_some_and(|t| !t.trim().is_empty());
-    if db.backend() != Backend::Sqlite
-        || searching
+    if searching
         || query.in_recycle_bin
         || !listed(LIST_INDEX_SORTS, entity.table, query.sort.field.name)
     {
         return Ok(Walk::Planner);
     }
-    let in_sort_order = |filter: &Filter| {
-        filter.op == FilterOp::Eq
-            && matches!(&filter.target, FilterTarget::Field(field)
-                if FILTER_INDEXES_IN_SORT_ORDER.contains(&(entity.table, field.name, query.sort.field.name)))
-    };
-    // A sales rep's own `(owner_id, sort)` index holds the filter columns too: their few
-    // thousand records in sort order beat a province's hundred thousand (138 ms for
-    // `province=广东&sort=name` through `(province, name, id)`).
-    let own_records = matches!(visibility.without_shares(), Visibility::Own(_));
-    if !own_records && query.filters.iter().any(in_sort_order) {
-        return Ok(Walk::Planner);
+    if db.backend() == Backend::Postgres {
+        return Ok(Walk::ScopeParts);
     }
     for filter in query.filters.iter().filter(|f| is_indexed(entity, f)) {
         if has_few_rows(db, entity, filter).await? {
@@ -105,6 +99,16 @@ pub(crate) async fn choose_walk(
         }
     }
     Ok(Walk::SortIndex)
+}
+
+/// A filter whose own index lists its rows in the list's order (a province's customers by
+/// name): walking that index beats walking the sort order, except within a sales rep's
+/// few thousand records (138 ms for `province=广东&sort=name` through `(province, name,
+/// id)`, against well under a millisecond through their `(owner_id, name)` index).
+pub(crate) fn in_sort_order(entity: &EntityDef, query: &ListQuery, filter: &Filter) -> bool {
+    filter.op == FilterOp::Eq
+        && matches!(&filter.target, FilterTarget::Field(field)
+            if FILTER_INDEXES_IN_SORT_ORDER.contains(&(entity.table, field.name, query.sort.field.name)))
 }
 
 /// An equality (or list) filter on a column with its own index.
@@ -129,7 +133,7 @@ async fn has_few_rows(db: &Db, entity: &EntityDef, filter: &Filter) -> DbResult<
     let Db::Sqlite(pool) = db else {
         return count_few_rows(db, entity, filter).await;
     };
-    let file = pool.connect_options().get_filename().display().to_string();
+    let file = pool.path().display().to_string();
     let key = (file, format!("{}:{filter:?}", entity.table));
     let now = Instant::now();
     if let Ok(cache) = RARITY.lock() {
@@ -168,12 +172,6 @@ async fn count_few_rows(db: &Db, entity: &EntityDef, filter: &Filter) -> DbResul
 /// A condition the planner cannot use as an index key (SQLite only): `+(condition)`.
 pub(crate) fn not_an_index_key(condition: Cond) -> SimpleExpr {
     Expr::cust_with_expr("+(?)", SimpleExpr::from(condition))
-}
-
-/// Whether the scope should stay usable as an index key when walking the sort index:
-/// "my records" has its own `(owner_id, sort)` indexes.
-pub(crate) fn scope_is_index_key(visibility: &Visibility) -> bool {
-    matches!(visibility, Visibility::Own(_) | Visibility::Everything)
 }
 
 /// The visibility without its "or shared with me" part when nothing is shared with the

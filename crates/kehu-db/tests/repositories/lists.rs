@@ -533,17 +533,26 @@ async fn forged_cursors_are_refused(db: Db) {
 }
 
 /// Enough customers that a common picklist value is listed by walking the sort order
-/// (SQLite's covering list indexes) and a rare one through its own index: both give every
-/// visible match once, in order, for an admin, a team manager and a sales rep.
+/// (SQLite's covering list indexes, one walk per part of the scope) and a rare one through
+/// its own index: both give every visible match once, in order, for an admin, a manager
+/// of a team with a sub-team, and sales reps with and without shares. What each may see
+/// is worked out here from owners, teams and shares, not by the code under test.
 async fn common_and_rare_filter_values_list_in_order_for_every_scope(db: Db) {
     fixtures::seed(&db).await;
     let east = fixtures::team(&db, "East", None).await;
+    let north = fixtures::team(&db, "East North", Some(east)).await;
     let west = fixtures::team(&db, "West", None).await;
     let admin = fixtures::admin(&db).await;
     let manager = fixtures::user(&db, "east.manager", Some(east), &["sales_manager"]).await;
     let rep = fixtures::user(&db, "east.rep", Some(east), &["sales_rep"]).await;
     let other = fixtures::user(&db, "west.rep", Some(west), &["sales_rep"]).await;
-    let owners = [rep.user_id, manager.user_id, other.user_id];
+    let north_rep = fixtures::user(&db, "north.rep", Some(north), &["sales_rep"]).await;
+    let owners = [
+        rep.user_id,
+        manager.user_id,
+        other.user_id,
+        north_rep.user_id,
+    ];
     let lists = kehu_db::picklists::all(&db).await.unwrap();
     let schema = Schema {
         entity: &ACCOUNT,
@@ -552,79 +561,106 @@ async fn common_and_rare_filter_values_list_in_order_for_every_scope(db: Db) {
     };
     let base = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
     // 2,400 customers: every 8th is VIP (300, under the "rare" threshold of 1,000 rows),
-    // the rest 普通; names and creation times out of id order, with repeats.
+    // all of them west.rep's; the rest 普通; names and creation times out of id order,
+    // with repeats; a fifth in 北京.
     let rows: Vec<BulkRow> = (0..2_400i64)
         .map(|i| {
             let input = json!({
                 "name": format!("客户 {:04}", (i * 7_919) % 1_500),
-                "level": if i % 8 == 0 { "VIP" } else { "普通" },
+                "level": if i % 8 == 2 { "VIP" } else { "普通" },
                 "lifecycle_status": if i % 3 == 0 { "lost" } else { "active" },
+                "province": if i % 5 == 0 { "北京" } else { "上海" },
             });
             let changes = schema
                 .from_json(input.as_object().unwrap(), Mode::Create)
                 .expect("valid row");
             BulkRow {
                 created_at: Some(base + Duration::minutes((i * 37) % 900)),
-                ..BulkRow::from_changes(owners[(i % 3) as usize], changes)
+                ..BulkRow::from_changes(owners[(i % 4) as usize], changes)
             }
         })
         .collect();
     let ids = records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
         .await
         .expect("load");
-    // Two of the other team's customers (a 普通 and a VIP one) are shared with the rep,
-    // and appear in the rep's lists among their own.
-    for shared in [ids[2], ids[8]] {
+    // Some of the manager's own customers sit in another team (as after a move): the
+    // manager still sees them as their own.
+    let moved: Vec<String> = ids.iter().skip(1).step_by(16).map(i64::to_string).collect();
+    sql::execute(
+        &db,
+        &format!(
+            "UPDATE accounts SET team_id = {west} WHERE owner_id = {} AND id IN ({})",
+            manager.user_id,
+            moved.join(", ")
+        ),
+    )
+    .await;
+    let outside = format!(
+        "SELECT COUNT(*) FROM accounts WHERE team_id = {west} AND owner_id = {}",
+        manager.user_id
+    );
+    assert_eq!(sql::scalar(&db, &outside).await, 150);
+    // Two of west.rep's customers (a VIP and a 普通 one) are shared with the rep, and
+    // appear in the rep's lists among their own.
+    let shared = [ids[2], ids[6]];
+    for id in shared {
         kehu_db::shares::share(
             &db,
             &ACCOUNT,
             &admin,
             None,
-            shared,
+            id,
             kehu_db::shares::ShareTarget::User(rep.user_id),
             kehu_db::shares::ShareAccess::Read,
         )
         .await
         .expect("share");
     }
-    // west.rep has nothing shared with them: their pages walk their own index.
+    let columns = [
+        "name",
+        "level",
+        "lifecycle_status",
+        "province",
+        "created_at",
+        "updated_at",
+    ];
+    let everything = every_record_with(&db, &Visibility::Everything, &columns).await;
+    assert_eq!(everything.len(), 2_400);
+    let east_teams = [east, north];
     for (who, actor) in [
         ("admin", &admin),
         ("manager", &manager),
         ("rep", &rep),
         ("unshared rep", &other),
     ] {
-        let visibility = fixtures::reads(actor, &ACCOUNT);
-        let visible = every_record_with(
-            &db,
-            &visibility,
-            &[
-                "name",
-                "level",
-                "lifecycle_status",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        .await;
+        let sees = |r: &Record| match who {
+            "admin" => true,
+            "manager" => {
+                r.owner_id == manager.user_id || r.team_id.is_some_and(|t| east_teams.contains(&t))
+            }
+            "rep" => r.owner_id == rep.user_id || shared.contains(&r.id),
+            _ => r.owner_id == other.user_id,
+        };
+        let visible: Vec<&Record> = everything.iter().filter(|r| sees(r)).collect();
         let expected_count = match who {
             "admin" => 2_400,
-            "manager" => 1_600,
-            "rep" => 802,
-            _ => 800,
+            "manager" => 1_800,
+            "rep" => 602,
+            _ => 600,
         };
         assert_eq!(visible.len(), expected_count, "{who} sees their scope");
+        let visibility = fixtures::reads(actor, &ACCOUNT);
         for filter in [
             ("level", "普通"),
             ("level", "VIP"),
             ("lifecycle_status", "lost"),
+            ("province", "北京"),
         ] {
             let matching: Vec<Record> = visible
                 .iter()
                 .filter(|r| r.text(filter.0) == Some(filter.1))
-                .cloned()
+                .map(|r| (*r).clone())
                 .collect();
-            // (west.rep has no lost customers: their list must then be empty.)
             for sort in [
                 "name",
                 "-name",

@@ -101,6 +101,39 @@ async fn servers_starting_together_both_migrate(db: Db) {
     assert_eq!(tables.len(), TABLES.len());
 }
 
+/// An index a migration adds to a database the planner has statistics for gets its own
+/// statistics at once: without them SQLite passed the new index over for the old ones.
+#[tokio::test]
+async fn indexes_added_to_an_analysed_database_are_analysed() {
+    let sqlite = TestDb::sqlite().await;
+    let db = &sqlite.db;
+    db.migrate().await.expect("migrates");
+    fixtures::seed(db).await;
+    let owner = fixtures::user(db, "rep", None, &["admin"]).await;
+    for i in 0..20 {
+        fixtures::named_account(db, &owner, &format!("客户{i}")).await;
+    }
+    db.refresh_statistics(true).await.expect("ANALYZE");
+    let analysed = "SELECT COUNT(*) FROM sqlite_stat1 WHERE idx = 'accounts_team_province'";
+    assert_eq!(sql::scalar(db, analysed).await, 1);
+    // Migration 14 again, as if this database had been made before it.
+    sql::execute(
+        db,
+        "DROP INDEX accounts_team_created_at; DROP INDEX accounts_team_updated_at; \
+         DROP INDEX accounts_team_name; DROP INDEX accounts_team_province; \
+         DELETE FROM sqlite_stat1 WHERE idx LIKE 'accounts_team_%'; \
+         DELETE FROM schema_migrations WHERE version = 14",
+    )
+    .await;
+    assert_eq!(sql::scalar(db, analysed).await, 0);
+    db.migrate().await.expect("migration 14 applies again");
+    assert_eq!(
+        sql::scalar(db, analysed).await,
+        1,
+        "the new index has statistics"
+    );
+}
+
 /// The one schema written twice: same tables, columns (kind, NULL-ability, defaults),
 /// indexes and foreign keys on both dialects. SQLite's FTS5 tables and PostgreSQL's GIN
 /// search indexes are the only intended differences.
