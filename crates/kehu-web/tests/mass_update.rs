@@ -445,6 +445,11 @@ async fn the_list_page_leads_to_a_preview_and_then_the_change(db: Db) {
     );
     assert!(preview.contains("Already have these values"));
     assert!(preview.contains("Apply to 1 customer"));
+    assert!(
+        preview.contains("<dt>Level</dt><dd>VIP</dd>"),
+        "the preview repeats the new values: {preview}"
+    );
+    assert!(!preview.contains("<dt>City</dt>"), "only ticked fields");
     assert_eq!(
         w.account(first).await["version"],
         1,

@@ -10,6 +10,7 @@ use crate::api::records::ClientIp;
 use crate::i18n::Tr;
 use crate::lists::parse_list_request;
 use crate::pages::ctx::{Ctx, Layout};
+use crate::pages::format::EMPTY;
 use crate::pages::lookup;
 use crate::pages::render::{render_status, see_other, OrPage, PageError, PageResult};
 use crate::pages::url::{parse_query, query_string, with_query};
@@ -71,6 +72,8 @@ struct MassUpdatePage {
     hidden: Vec<(String, String)>,
     fields: Vec<MassField>,
     preview: Option<Preview>,
+    /// With a preview: the ticked fields and their new values.
+    sets: Vec<(String, String)>,
     problems: Vec<String>,
 }
 
@@ -229,7 +232,7 @@ async fn page(
     };
     let inputs = form_fields(t, &sources, &given.values, form.errors);
     let problems = unshown_errors(t, &inputs, form.errors);
-    let fields = inputs
+    let fields: Vec<MassField> = inputs
         .into_iter()
         .filter(|input| {
             let settable = match entity.field(&input.name) {
@@ -256,6 +259,17 @@ async fn page(
             }
         })
         .collect();
+    // The preview repeats the values it counted with, so that what is applied is read
+    // once more where the button is.
+    let sets = if form.preview.is_some() {
+        fields
+            .iter()
+            .filter(|f: &&MassField| f.checked)
+            .map(|f| (f.input.label.clone(), shown_value(&f.input)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (selection, too_many) = selection_text(pages, state, ctx, &custom, given).await?;
     let heading = t.t(&pages.key("mass_title")).to_string();
     Ok(MassUpdatePage {
@@ -270,8 +284,23 @@ async fn page(
         hidden: given.hidden(),
         fields,
         preview: form.preview,
+        sets,
         problems,
     })
+}
+
+/// A new value as the user chose it: the option's label, the typed text, or "—" (cleared).
+fn shown_value(input: &FormField) -> String {
+    let text = match input.options.iter().find(|o| o.selected) {
+        Some(option) if !option.value.is_empty() => option.label.clone(),
+        Some(_) => String::new(),
+        None => input.value.trim().to_string(),
+    };
+    if text.is_empty() {
+        EMPTY.to_string()
+    } else {
+        text
+    }
 }
 
 /// "3 customers selected", or "All 120 customers of the list" with a warning when the
