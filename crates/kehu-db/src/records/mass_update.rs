@@ -394,6 +394,11 @@ async fn selected(
             if ids.len() > MAX_RECORDS {
                 return Err(too_many("ids"));
             }
+            // In id order and once each (the same id may be ticked twice), so that rows are
+            // locked in the same order by every mass update.
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
             let mut records = Vec::new();
             for chunk in ids.chunks(CHUNK) {
                 let select = read(
@@ -411,9 +416,6 @@ async fn selected(
                         .await?,
                 );
             }
-            // The same id ticked twice is one record.
-            records.sort_by_key(|r| r.id);
-            records.dedup_by_key(|r| r.id);
             Ok(records)
         }
         Selection::Matching { text, filters } => {
@@ -466,43 +468,48 @@ async fn followers(
     let backend = conn.backend();
     let table = follower.table;
     let visibility = actor.visibility(follower.name, Action::Assign);
-    let mut by_old_owner: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for update in updates {
-        if update.diff.iter().any(|c| c.field == "owner_id") {
-            by_old_owner
-                .entry(update.before.owner_id)
-                .or_default()
-                .push(update.before.id);
-        }
-    }
+    // Each customer changing owner, with the owner it had.
+    let old_owners: BTreeMap<i64, i64> = updates
+        .iter()
+        .filter(|u| u.diff.iter().any(|c| c.field == "owner_id"))
+        .map(|u| (u.before.id, u.before.owner_id))
+        .collect();
+    let accounts: Vec<i64> = old_owners.keys().copied().collect();
     let mut moved = Vec::new();
-    for (old_owner, accounts) in by_old_owner {
-        for chunk in accounts.chunks(CHUNK) {
-            let column = |name: &str| Expr::col((ident(table), ident(name)));
-            let mut select = Query::select()
-                .columns(["id", "account_id", "owner_id", "name"].map(|c| (ident(table), ident(c))))
-                .from(ident(table))
-                .and_where(column("account_id").is_in(chunk.iter().copied()))
-                .and_where(column("owner_id").eq(old_owner))
-                .and_where(column("deleted_at").is_null())
-                .cond_where(visibility_condition(backend, table, &visibility))
-                .order_by((ident(table), ident("id")), Order::Asc)
-                .to_owned();
-            if lock && backend == Backend::Postgres {
-                select.lock(LockType::Update);
-            }
-            moved.extend(
-                conn.fetch_all(&select, |row| {
-                    Ok(Follower {
-                        id: crate::conn::required(row.int("id"), "id")?,
-                        account_id: crate::conn::required(row.int("account_id"), "account_id")?,
-                        owner_id: crate::conn::required(row.int("owner_id"), "owner_id")?,
-                        name: row.text("name")?.unwrap_or_default(),
-                    })
-                })
-                .await?,
-            );
+    for chunk in accounts.chunks(CHUNK) {
+        let owners: std::collections::BTreeSet<i64> =
+            chunk.iter().map(|id| old_owners[id]).collect();
+        let column = |name: &str| Expr::col((ident(table), ident(name)));
+        // Rows are locked in id order, as the customers were, so that two mass updates
+        // over the same records wait for each other instead of deadlocking.
+        let mut select = Query::select()
+            .columns(["id", "account_id", "owner_id", "name"].map(|c| (ident(table), ident(c))))
+            .from(ident(table))
+            .and_where(column("account_id").is_in(chunk.iter().copied()))
+            .and_where(column("owner_id").is_in(owners))
+            .and_where(column("deleted_at").is_null())
+            .cond_where(visibility_condition(backend, table, &visibility))
+            .order_by((ident(table), ident("id")), Order::Asc)
+            .to_owned();
+        if lock && backend == Backend::Postgres {
+            select.lock(LockType::Update);
         }
+        let found = conn
+            .fetch_all(&select, |row| {
+                Ok(Follower {
+                    id: crate::conn::required(row.int("id"), "id")?,
+                    account_id: crate::conn::required(row.int("account_id"), "account_id")?,
+                    owner_id: crate::conn::required(row.int("owner_id"), "owner_id")?,
+                    name: row.text("name")?.unwrap_or_default(),
+                })
+            })
+            .await?;
+        // Only those their customer's old owner looks after go along.
+        moved.extend(
+            found
+                .into_iter()
+                .filter(|f| old_owners.get(&f.account_id) == Some(&f.owner_id)),
+        );
     }
     Ok(moved)
 }
