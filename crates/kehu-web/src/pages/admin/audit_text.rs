@@ -249,7 +249,33 @@ mod tests {
             transfer_text(Tr::new(Locale::En), &all, &names()).as_deref(),
             Some("293 customers and 777 contacts were transferred to 李娜.")
         );
+        let one = event(
+            "user",
+            "records_transferred",
+            r#"[["account",1],["contact",1]]"#,
+            vec![change("owner_id", json!(4), json!(3))],
+        );
+        assert_eq!(
+            transfer_text(Tr::new(Locale::En), &one, &names()).as_deref(),
+            Some("1 customer and 1 contact were transferred to 李娜.")
+        );
         let garbled = event("user", "records_transferred", "moved", vec![]);
         assert_eq!(transfer_text(Tr::new(Locale::En), &garbled, &names()), None);
+    }
+
+    #[test]
+    fn a_mass_update_entry_states_what_changed() {
+        let summary = r#"{"matched":14,"changed":12,"moved_with":{"contact":7}}"#;
+        let entry = event("account", "mass_updated", summary, vec![]);
+        assert_eq!(
+            mass_update_text(Tr::new(Locale::En), &entry).as_deref(),
+            Some("Changed 12 customers; 7 contacts went with them to the new owner.")
+        );
+        let summary = r#"{"matched":1,"changed":1,"moved_with":{}}"#;
+        let entry = event("contact", "mass_updated", summary, vec![]);
+        assert_eq!(
+            mass_update_text(Tr::new(Locale::ZhCn), &entry).as_deref(),
+            Some("已修改 1 个联系人。")
+        );
     }
 }
