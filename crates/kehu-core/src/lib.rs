@@ -9,6 +9,7 @@ pub mod entity;
 pub mod field_security;
 pub mod field_value;
 pub mod filter;
+pub mod mass_update;
 pub mod money;
 pub mod order_lines;
 pub mod permission;

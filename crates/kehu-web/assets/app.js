@@ -14,6 +14,10 @@
  *   <div data-chart><script type="application/json">{ECharts option}</script></div>
  *   <div data-swagger-ui data-url="/api/v1/openapi.json"></div>
  *   <meta name="kehu-msg-request-failed" content="…"> → text shown when an htmx request fails
+ *   [data-mass-all] / [data-mass-row] / [data-mass-submit] [data-mass-count]
+ *                                             → list rows ticked for a mass update
+ *   [data-mass-form] [data-mass-field] [data-mass-set], [data-mass-apply] [data-mass-stale]
+ *                                             → the mass update page (see below)
  */
 (function () {
   "use strict";
@@ -207,6 +211,76 @@
     }
   });
 
+  // ------------------------------------------------------------------ mass update
+
+  // List rows: the header box ticks every row of the page; "Change selected" says how
+  // many are ticked and is off while none is (without JS it is always on, and the page
+  // it leads to says that nothing was ticked).
+  function updateMassSelection() {
+    var rows = document.querySelectorAll("[data-mass-row]");
+    var ticked = 0;
+    rows.forEach(function (r) {
+      if (r.checked) {
+        ticked += 1;
+      }
+    });
+    document.querySelectorAll("[data-mass-count]").forEach(function (el) {
+      el.textContent = ticked ? " (" + ticked + ")" : "";
+    });
+    document.querySelectorAll("[data-mass-submit]").forEach(function (b) {
+      b.disabled = ticked === 0;
+    });
+    document.querySelectorAll("[data-mass-all]").forEach(function (all) {
+      all.checked = rows.length > 0 && ticked === rows.length;
+      all.indeterminate = ticked > 0 && ticked < rows.length;
+    });
+  }
+
+  // The mass update page: giving a field a value ticks it (only ticked fields change),
+  // and any change after a preview switches the apply button off until the preview is
+  // shown again, so nothing is applied that was not previewed.
+  function massFormChanged(el) {
+    var form = el.closest("[data-mass-form]");
+    if (!form) {
+      return;
+    }
+    var field = el.closest("[data-mass-field]");
+    if (field && !el.matches("[data-mass-set]")) {
+      var box = field.querySelector("[data-mass-set]");
+      if (box) {
+        box.checked = true;
+      }
+    }
+    document.querySelectorAll("[data-mass-apply]").forEach(function (b) {
+      b.disabled = true;
+    });
+    document.querySelectorAll("[data-mass-stale]").forEach(function (p) {
+      p.hidden = false;
+    });
+  }
+
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (!el.matches) {
+      return;
+    }
+    if (el.matches("[data-mass-all]")) {
+      document.querySelectorAll("[data-mass-row]").forEach(function (r) {
+        r.checked = el.checked;
+      });
+      updateMassSelection();
+    } else if (el.matches("[data-mass-row]")) {
+      updateMassSelection();
+    }
+    massFormChanged(el);
+  });
+
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("input:not([type=checkbox])")) {
+      massFormChanged(e.target);
+    }
+  });
+
   // ------------------------------------------------------------------ charts, API docs
 
   var charts = [];
@@ -288,6 +362,7 @@
   function enhance(scope) {
     initCharts(scope);
     initSwagger(scope);
+    updateMassSelection();
   }
 
   if (document.readyState === "loading") {

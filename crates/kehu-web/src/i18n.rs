@@ -183,6 +183,21 @@ impl Tr {
         text
     }
 
+    /// A number of things: "1 customer", "12 customers", "10,000+ customers". English needs
+    /// the singular for exactly one (`{key}_one`); otherwise `{key}`, whose `{count}` is
+    /// filled with `shown`, the number as the page writes it (grouped, perhaps capped).
+    pub fn count(&self, key: &str, n: u64, shown: &str) -> String {
+        let singular = if n == 1 {
+            self.lookup(&format!("{key}_one"))
+        } else {
+            None
+        };
+        singular
+            .or_else(|| self.lookup(key))
+            .unwrap_or(key)
+            .replace("{count}", shown)
+    }
+
     /// The label of a built-in field (`field.account.name`, falling back to `field.common.*`).
     pub fn field(&self, entity: &str, field: &str) -> String {
         self.lookup(&format!("field.{entity}.{field}"))
@@ -399,9 +414,22 @@ mod tests {
         );
         // Keys built at run time from a fixed set of names.
         for table in ["accounts", "contacts"] {
-            for name in ["title", "new", "edit_title", "empty", "count"] {
+            for name in [
+                "title",
+                "new",
+                "edit_title",
+                "empty",
+                "count",
+                "count_one",
+                "mass_title",
+            ] {
                 if !en.contains_key(&format!("{table}.{name}")) {
                     missing.push(format!("{table}.{name}"));
+                }
+            }
+            for key in [format!("count.{table}"), format!("count.{table}_one")] {
+                if !en.contains_key(&key) {
+                    missing.push(key);
                 }
             }
         }
@@ -420,6 +448,24 @@ mod tests {
             missing.is_empty(),
             "keys used but not in the catalogue: {missing:#?}"
         );
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_exactly_one() {
+        let en = Tr::new(Locale::En);
+        assert_eq!(en.count("count.accounts", 1, "1"), "1 customer");
+        assert_eq!(en.count("count.accounts", 0, "0"), "0 customers");
+        assert_eq!(
+            en.count("count.contacts", 12_345, "12,345"),
+            "12,345 contacts"
+        );
+        assert_eq!(
+            en.count("accounts.count", 10_000, "10,000+"),
+            "10,000+ customers"
+        );
+        let zh = Tr::new(Locale::ZhCn);
+        assert_eq!(zh.count("count.accounts", 1, "1"), "1 个客户");
+        assert_eq!(zh.count("count.accounts", 3, "3"), "3 个客户");
     }
 
     #[test]

@@ -5,9 +5,9 @@
 
 #[path = "../../kehu-db/tests/common/mod.rs"]
 mod common;
+mod support;
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::Router;
 use calamine::{Reader, Xlsx};
 use common::{fixtures, sql};
@@ -18,7 +18,7 @@ use kehu_db::{auth, field_security, roles, Db};
 use kehu_web::{router, AppState, WebConfig};
 use serde_json::{json, Value as Json};
 use std::io::Cursor;
-use tower::ServiceExt;
+use support::Reply;
 
 backend_tests!(
     hidden_fields_are_absent_from_api_responses,
@@ -107,84 +107,19 @@ fn analyst_rules() -> FieldRules {
     rules
 }
 
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    bytes: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-    fn json(&self) -> Json {
-        serde_json::from_slice(&self.bytes).unwrap_or_else(|_| json!(self.text()))
-    }
-}
-
 impl World {
     /// Posts a form with an API token (no CSRF token needed).
     async fn post_form(&self, uri: &str, token: &str, pairs: &[(String, String)]) -> Reply {
-        let body = pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let request = Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        Reply {
-            status,
-            content_type: String::new(),
-            bytes,
-        }
+        support::send(
+            &self.app,
+            support::with_form(support::bearer("POST", uri, token), pairs),
+        )
+        .await
     }
 
     async fn call(&self, method: &str, uri: &str, token: &str, body: Option<Json>) -> Reply {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::ACCEPT_LANGUAGE, "en");
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        Reply {
-            status,
-            content_type,
-            bytes,
-        }
+        let request = support::bearer(method, uri, token).header(header::ACCEPT_LANGUAGE, "en");
+        support::send(&self.app, support::with_json(request, body)).await
     }
 
     async fn get(&self, uri: &str, token: &str) -> Reply {
@@ -287,7 +222,7 @@ async fn filtering_or_sorting_on_a_hidden_field_is_refused(db: Db) {
 async fn hidden_fields_are_absent_from_csv_and_xlsx_exports(db: Db) {
     let w = world(db).await;
     let csv = w.get("/api/v1/accounts/export", &w.analyst).await;
-    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(csv.content_type().starts_with("text/csv"));
     let text = csv.text();
     let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
     assert!(header.starts_with("id,name,"), "{header}");
@@ -302,7 +237,7 @@ async fn hidden_fields_are_absent_from_csv_and_xlsx_exports(db: Db) {
 
     let sheet = |reply: Reply| -> Vec<Vec<String>> {
         assert_eq!(
-            reply.content_type,
+            reply.content_type(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         let mut workbook: Xlsx<_> =
@@ -587,15 +522,6 @@ async fn a_rule_change_applies_to_the_next_request(db: Db) {
     assert_eq!(shown["credit_limit"], json!(CREDIT_LIMIT));
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn admins_set_field_security_in_the_role_editor(db: Db) {
     let w = world(db).await;
     let role = roles::list(&w.db)
@@ -613,15 +539,10 @@ async fn admins_set_field_security_in_the_role_editor(db: Db) {
     assert!(page.contains("name=\"fls.contact.mobile\""));
     assert!(!page.contains("name=\"fls.account.owner_id\""));
     assert!(page.contains("Visible and editable") && page.contains("Read-only"));
-    let request = Request::builder()
-        .uri(&uri)
-        .header(header::AUTHORIZATION, format!("Bearer {}", w.admin))
-        .header(header::ACCEPT_LANGUAGE, "zh-CN")
-        .body(Body::empty())
-        .unwrap();
-    let response = w.app.clone().oneshot(request).await.unwrap();
-    let zh = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    let zh = String::from_utf8_lossy(&zh);
+    let request = support::bearer("GET", &uri, &w.admin).header(header::ACCEPT_LANGUAGE, "zh-CN");
+    let zh = support::send(&w.app, support::with_json(request, None))
+        .await
+        .text();
     assert!(zh.contains("字段权限") && zh.contains("可见可编辑"), "{zh}");
     // The analyst cannot reach it.
     assert_eq!(

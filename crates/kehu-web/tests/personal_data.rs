@@ -3,9 +3,10 @@
 
 #[path = "../../kehu-db/tests/common/mod.rs"]
 mod common;
+mod support;
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::{fixtures, sql};
 use kehu_core::permission::Actor;
@@ -15,7 +16,7 @@ use kehu_web::auth::password::hash_password;
 use kehu_web::pages::url::query_string;
 use kehu_web::{router, AppState, WebConfig};
 use serde_json::{json, Value as Json};
-use tower::ServiceExt;
+use support::Reply;
 
 backend_tests!(
     the_api_exports_erases_and_records_consent,
@@ -110,39 +111,17 @@ async fn world(db: Db) -> World {
     }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
-}
-
-impl Reply {
-    fn json(&self) -> Json {
-        serde_json::from_str(&self.text).unwrap_or(Json::Null)
-    }
-}
-
 impl World {
     async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        support::send(&self.app, request).await
     }
 
     async fn call(&self, method: &str, uri: &str, token: &str, body: Option<Json>) -> Reply {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json");
-        let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-        self.send(request.body(body).unwrap()).await
+        self.send(support::with_json(
+            support::bearer(method, uri, token),
+            body,
+        ))
+        .await
     }
 
     /// Everything a refused request must leave alone.
@@ -169,7 +148,7 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
             ),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let body = reply.json();
     assert_eq!(body["email"]["granted"], true);
     assert_eq!(body["email"]["source"], "web_form");
@@ -191,7 +170,7 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
-        reply.text
+        reply.text()
     );
     let fields = &reply.json()["error"]["fields"];
     for field in ["email.granted", "email.source", "email.given_at", "fax"] {
@@ -223,9 +202,9 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
         )
         .await;
     assert!(
-        timeline.text.contains("consent_changed"),
+        timeline.text().contains("consent_changed"),
         "{}",
-        timeline.text
+        timeline.text()
     );
 
     // The export: a JSON download of Alice and nobody else.
@@ -237,7 +216,7 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
             None,
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let disposition = reply.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
     assert!(disposition.contains(&format!("contact-{alice}-personal-data.json")));
     let export = reply.json();
@@ -245,7 +224,10 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
     assert_eq!(export["consents"][0]["source"], "web_form");
     assert_eq!(export["direct_report_ids"], json!([w.bob]));
     for other in ["Bob Builder", "bob@example.com", "Carol", "acme"] {
-        assert!(!reply.text.contains(other), "{other} is in Alice's export");
+        assert!(
+            !reply.text().contains(other),
+            "{other} is in Alice's export"
+        );
     }
     // A company is no person.
     let reply = w
@@ -260,7 +242,7 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
-        reply.text
+        reply.text()
     );
 
     for query in ["Alice", "张丽华", "alice.zhang", ALICE_MOBILE] {
@@ -283,7 +265,7 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
-        reply.text
+        reply.text()
     );
     let reply = w
         .call(
@@ -293,7 +275,7 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
             Some(json!({"confirm": ALICE})),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let placeholder = format!("Erased contact #{alice}");
     assert_eq!(reply.json()["name"], placeholder.as_str());
     let read = w
@@ -327,12 +309,12 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
         .await;
     for value in [ALICE_EMAIL, ALICE_MOBILE, "Alice", "likes tea"] {
         assert!(
-            !timeline.text.contains(value),
+            !timeline.text().contains(value),
             "{value} in the timeline: {}",
-            timeline.text
+            timeline.text()
         );
     }
-    assert!(timeline.text.contains("Bob Builder"), "Bob's events stay");
+    assert!(timeline.text().contains("Bob Builder"), "Bob's events stay");
     let consent = w
         .call(
             "GET",
@@ -356,10 +338,10 @@ async fn the_api_exports_erases_and_records_consent(db: Db) {
         )
         .await;
     let entries = audit.json()["data"].as_array().unwrap().clone();
-    assert_eq!(entries.len(), 1, "{}", audit.text);
+    assert_eq!(entries.len(), 1, "{}", audit.text());
     assert_eq!(entries[0]["summary"], placeholder.as_str());
     for value in [ALICE_EMAIL, ALICE_MOBILE, "Alice", "likes tea"] {
-        assert!(!audit.text.contains(value), "{value} in the audit entry");
+        assert!(!audit.text().contains(value), "{value} in the audit entry");
     }
 }
 
@@ -373,7 +355,7 @@ async fn search_ids(w: &World, query: &str) -> Vec<i64> {
             None,
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     reply.json()["contacts"]
         .as_array()
         .unwrap()
@@ -417,9 +399,9 @@ async fn refusals_are_not_found_and_change_nothing(db: Db) {
             reply.status,
             StatusCode::NOT_FOUND,
             "{method} {path}: {}",
-            reply.text
+            reply.text()
         );
-        assert!(!reply.text.contains("Alice"));
+        assert!(!reply.text().contains("Alice"));
     }
     // Rep A owns her but may not erase: that takes the delete grant over all contacts.
     let reply = w
@@ -430,7 +412,7 @@ async fn refusals_are_not_found_and_change_nothing(db: Db) {
             Some(json!({"confirm": ALICE})),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
     assert_eq!(w.fingerprint().await, before, "refusals change nothing");
 }
 
@@ -483,7 +465,7 @@ impl World {
                     .unwrap(),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
         let cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
         let mut browser = Browser {
             cookie: cookie.split(';').next().unwrap().to_string(),
@@ -491,8 +473,8 @@ impl World {
         };
         let home = self.page(&browser, "GET", "/", &[]).await;
         let marker = "<meta name=\"csrf-token\" content=\"";
-        let start = home.text.find(marker).expect("csrf meta") + marker.len();
-        browser.csrf = home.text[start..].split('"').next().unwrap().to_string();
+        let start = home.text().find(marker).expect("csrf meta") + marker.len();
+        browser.csrf = home.text()[start..].split('"').next().unwrap().to_string();
         browser
     }
 }
@@ -505,13 +487,13 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         .page(&rep, "GET", &format!("/contacts/{alice}"), &[])
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("Personal data"));
+    assert!(page.text().contains("Personal data"));
     assert!(page
-        .text
+        .text()
         .contains(&format!("/api/v1/contacts/{alice}/personal-data")));
-    assert!(page.text.contains("Not asked"));
+    assert!(page.text().contains("Not asked"));
     assert!(
-        !page.text.contains(&format!("/contacts/{alice}/erase")),
+        !page.text().contains(&format!("/contacts/{alice}/erase")),
         "a rep may not erase"
     );
     // Rep A records that Alice may be called.
@@ -532,7 +514,7 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text.contains("not in the future"));
+    assert!(bad.text().contains("not in the future"));
     let saved = w
         .page(
             &rep,
@@ -546,22 +528,22 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
             ],
         )
         .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     let page = w.page(&rep, "GET", location(&saved), &[]).await;
-    assert!(page.text.contains("Consent saved."));
+    assert!(page.text().contains("Consent saved."));
     assert!(
-        page.text.contains("Phone · 2026-03-04"),
+        page.text().contains("Phone · 2026-03-04"),
         "the panel shows the answer"
     );
     assert!(
-        page.text.contains("changed the consent of"),
+        page.text().contains("changed the consent of"),
         "the timeline shows the change"
     );
     let edit = w
         .page(&rep, "GET", &format!("/contacts/{alice}/edit"), &[])
         .await;
     assert!(
-        edit.text.contains(&format!("/contacts/{alice}/consent")),
+        edit.text().contains(&format!("/contacts/{alice}/consent")),
         "the edit form links the consent form"
     );
     // Individual customers have the panel too; companies do not.
@@ -573,20 +555,20 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
             Some(json!({"name": "王小明", "kind": "individual"})),
         )
         .await;
-    assert_eq!(person.status, StatusCode::CREATED, "{}", person.text);
+    assert_eq!(person.status, StatusCode::CREATED, "{}", person.text());
     let person = person.json()["id"].as_i64().unwrap();
     let page = w
         .page(&rep, "GET", &format!("/accounts/{person}"), &[])
         .await;
-    assert!(page.text.contains("Personal data"));
+    assert!(page.text().contains("Personal data"));
     assert!(page
-        .text
+        .text()
         .contains(&format!("/api/v1/accounts/{person}/personal-data")));
     let page = w
         .page(&rep, "GET", &format!("/accounts/{}", w.customer), &[])
         .await;
     assert!(
-        !page.text.contains("Personal data"),
+        !page.text().contains("Personal data"),
         "a company is no person"
     );
     // The panel's download button: the API answers the browser's session cookie.
@@ -599,13 +581,13 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         )
         .await;
     assert_eq!(download.status, StatusCode::OK);
-    assert!(download.text.contains(ALICE_EMAIL));
+    assert!(download.text().contains(ALICE_EMAIL));
     // The contact list filters by it.
     let list = w.page(&rep, "GET", "/contacts?consent.call=yes", &[]).await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.text.contains(ALICE) && !list.text.contains("Bob Builder"));
+    assert!(list.text().contains(ALICE) && !list.text().contains("Bob Builder"));
     let list = w.page(&rep, "GET", "/contacts?consent.call=no", &[]).await;
-    assert!(!list.text.contains(ALICE) && list.text.contains("Bob Builder"));
+    assert!(!list.text().contains(ALICE) && list.text().contains("Bob Builder"));
     // The rep cannot open the erasure page either.
     let refused = w
         .page(&rep, "GET", &format!("/contacts/{alice}/erase"), &[])
@@ -616,17 +598,17 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
     let admin = w.sign_in("boss").await;
     let search = w.page(&admin, "GET", "/search?q=Alice", &[]).await;
     assert!(
-        search.text.contains(&format!("/contacts/{alice}")),
+        search.text().contains(&format!("/contacts/{alice}")),
         "search finds her before"
     );
     let page = w
         .page(&admin, "GET", &format!("/contacts/{alice}"), &[])
         .await;
-    assert!(page.text.contains(&format!("/contacts/{alice}/erase")));
+    assert!(page.text().contains(&format!("/contacts/{alice}/erase")));
     let confirm = w
         .page(&admin, "GET", &format!("/contacts/{alice}/erase"), &[])
         .await;
-    assert!(confirm.text.contains("cannot be undone"));
+    assert!(confirm.text().contains("cannot be undone"));
     let before = w.fingerprint().await;
     let wrong = w
         .page(
@@ -637,7 +619,7 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text.contains("nothing was erased"));
+    assert!(wrong.text().contains("nothing was erased"));
     assert_eq!(w.fingerprint().await, before);
     let done = w
         .page(
@@ -649,18 +631,21 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let page = w.page(&admin, "GET", location(&done), &[]).await;
-    assert!(page.text.contains("The personal data was erased."));
-    assert!(page.text.contains(&format!("Erased contact #{alice}")));
+    assert!(page.text().contains("The personal data was erased."));
+    assert!(page.text().contains(&format!("Erased contact #{alice}")));
     for value in ["Alice", "张丽华", ALICE_EMAIL, ALICE_MOBILE, "likes tea"] {
-        assert!(!page.text.contains(value), "{value} still on her page");
+        assert!(!page.text().contains(value), "{value} still on her page");
     }
     let customer = w
         .page(&admin, "GET", &format!("/accounts/{}", w.customer), &[])
         .await;
-    assert!(!customer.text.contains("Alice"), "nor on the customer page");
+    assert!(
+        !customer.text().contains("Alice"),
+        "nor on the customer page"
+    );
     let search = w.page(&admin, "GET", "/search?q=Alice", &[]).await;
     assert!(
-        !search.text.contains(&format!("/contacts/{alice}")),
+        !search.text().contains(&format!("/contacts/{alice}")),
         "nor in search"
     );
 
@@ -669,10 +654,10 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
     let deleted = w
         .call("DELETE", &format!("/api/v1/contacts/{bob}"), &w.admin, None)
         .await;
-    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());
     let bin = w.page(&admin, "GET", "/recycle-bin", &[]).await;
-    assert!(bin.text.contains("Bob Builder"));
-    assert!(bin.text.contains(&format!("/contacts/{bob}/erase")));
+    assert!(bin.text().contains("Bob Builder"));
+    assert!(bin.text().contains(&format!("/contacts/{bob}/erase")));
     let confirm = w
         .page(&admin, "GET", &format!("/contacts/{bob}/erase"), &[])
         .await;
@@ -685,12 +670,12 @@ async fn the_contact_page_offers_consent_export_and_erasure(db: Db) {
             &[("confirm", "Bob Builder")],
         )
         .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
     let bin = w.page(&admin, "GET", location(&done), &[]).await;
-    assert!(bin.text.contains("The personal data was erased."));
-    assert!(bin.text.contains(&format!("Erased contact #{bob}")));
+    assert!(bin.text().contains("The personal data was erased."));
+    assert!(bin.text().contains(&format!("Erased contact #{bob}")));
     assert!(
-        !bin.text.contains("Bob Builder"),
+        !bin.text().contains("Bob Builder"),
         "the bin keeps no old value"
     );
 }

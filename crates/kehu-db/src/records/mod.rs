@@ -3,6 +3,7 @@
 
 mod decode;
 mod list;
+pub mod mass_update;
 mod plan;
 mod search;
 mod stream;

@@ -221,23 +221,7 @@ pub async fn update(
         });
         merged.insert(field.name.to_string(), value.to_json());
     }
-    let mut custom = before.custom.clone();
-    for (key, value) in &changes.custom {
-        let old = custom.get(key).cloned().unwrap_or(Json::Null);
-        if &old == value {
-            continue;
-        }
-        diff.push(Change {
-            field: format!("custom.{key}"),
-            old,
-            new: value.clone(),
-        });
-        if value.is_null() {
-            custom.remove(key);
-        } else {
-            custom.insert(key.clone(), value.clone());
-        }
-    }
+    let custom = changed_custom(&before.custom, &changes.custom, &mut diff);
     if diff.is_empty() {
         return Ok(before);
     }
@@ -279,6 +263,33 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// A record's custom values after `changes` (JSON null clears a value), noting in `diff`
+/// each value that differs from `before`.
+pub(super) fn changed_custom(
+    before: &Map<String, Json>,
+    changes: &Map<String, Json>,
+    diff: &mut Vec<Change>,
+) -> Map<String, Json> {
+    let mut custom = before.clone();
+    for (key, value) in changes {
+        let old = custom.get(key).cloned().unwrap_or(Json::Null);
+        if &old == value {
+            continue;
+        }
+        diff.push(Change {
+            field: format!("custom.{key}"),
+            old,
+            new: value.clone(),
+        });
+        if value.is_null() {
+            custom.remove(key);
+        } else {
+            custom.insert(key.clone(), value.clone());
+        }
+    }
+    custom
 }
 
 /// Moves a record the actor may delete to the recycle bin.
@@ -413,7 +424,7 @@ async fn account_owner(
     Ok(conn.fetch_ints(&select).await?.first().copied())
 }
 
-async fn owner_team(conn: &mut Conn<'_>, owner_id: i64) -> DbResult<Option<i64>> {
+pub(super) async fn owner_team(conn: &mut Conn<'_>, owner_id: i64) -> DbResult<Option<i64>> {
     let select = Query::select()
         .columns([ident("team_id")])
         .from(ident("users"))

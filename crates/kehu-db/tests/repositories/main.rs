@@ -16,6 +16,7 @@ mod events;
 mod field_security;
 mod jobs;
 mod lists;
+mod mass_update;
 mod migrations;
 mod orders;
 mod org;

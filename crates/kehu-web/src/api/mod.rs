@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod json;
+pub mod mass_update;
 pub mod openapi;
 pub mod order_lines;
 pub mod people;
@@ -23,11 +24,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .nest(
             "/accounts",
-            records::routes(&ACCOUNT).merge(personal_data::routes(&ACCOUNT)),
+            records::routes(&ACCOUNT)
+                .merge(personal_data::routes(&ACCOUNT))
+                .merge(mass_update::routes(&ACCOUNT)),
         )
         .nest(
             "/contacts",
-            records::routes(&CONTACT).merge(personal_data::routes(&CONTACT)),
+            records::routes(&CONTACT)
+                .merge(personal_data::routes(&CONTACT))
+                .merge(mass_update::routes(&CONTACT)),
         )
         .nest("/orders", records::routes(&ORDER))
         .nest("/analytics", analytics::routes())

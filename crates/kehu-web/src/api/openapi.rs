@@ -2,6 +2,7 @@
 //! schema always matches what the handlers accept.
 
 use kehu_core::entity::{EntityDef, FieldDef, FieldKind, ACCOUNT, CONTACT, ORDER};
+use kehu_core::mass_update::{mass_updatable_fields, MAX_RECORDS};
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -358,6 +359,127 @@ fn entity_paths(paths: PathsBuilder, entity: &EntityDef, schema: &str) -> PathsB
         )
 }
 
+/// The changes a mass update of an entity takes: its mass-updatable fields and `custom`.
+fn mass_changes_schema(entity: &'static EntityDef) -> ObjectBuilder {
+    let mut object = ObjectBuilder::new().schema_type(Type::Object).description(Some(
+        "the new values, as in an update; `owner_id` reassigns (the assign action), anything else is the mass update action",
+    ));
+    for field in mass_updatable_fields(entity) {
+        object = object.property(field.name, field_schema(field));
+    }
+    object.property(
+        "custom",
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("custom field values by key; null clears")),
+    )
+}
+
+fn mass_update_input(entity: &'static EntityDef) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(format!(
+            "either `ids` or `filters`, and `changes`; at most {MAX_RECORDS} records per request"
+        )))
+        .property(
+            "ids",
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some("the records to change")),
+        )
+        .property(
+            "filters",
+            ObjectBuilder::new().schema_type(Type::Object).description(Some(
+                "every record matching these list parameters: `q` and field filters, as in `GET` of the list (`{\"level\": \"VIP\", \"q\": \"华为\"}`)",
+            )),
+        )
+        .property("changes", mass_changes_schema(entity))
+        .required("changes")
+}
+
+fn mass_update_result() -> ObjectBuilder {
+    let count = |text: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .description(Some(text.to_string()))
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "matched",
+            count("selected records you may change (others are left out unnamed)"),
+        )
+        .property(
+            "changed",
+            count("of those, the records whose values differ and are (or would be) changed"),
+        )
+        .property(
+            "moved_with",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                "records that go with customers to their new owner, by entity (`{\"contact\": 7}`)",
+            )),
+        )
+}
+
+/// `POST /api/v1/<table>/mass-update` and its preview.
+fn mass_update_paths(
+    paths: PathsBuilder,
+    entity: &'static EntityDef,
+    schema: &str,
+) -> PathsBuilder {
+    let tag = entity.table;
+    let base = format!("/api/v1/{}/mass-update", entity.table);
+    let input = format!("{schema}MassUpdate");
+    let operation = |summary: &str, result: &str| {
+        OperationBuilder::new()
+            .tag(tag)
+            .summary(Some(summary))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json_content(&input))
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description(result)
+                    .content("application/json", json_content("MassUpdateResult"))
+                    .build(),
+            )
+            .response(
+                "400",
+                error_response("malformed request, unknown field, filter or selection"),
+            )
+            .response(
+                "403",
+                error_response("your roles give no mass update (or assign) scope on these records"),
+            )
+            .response(
+                "422",
+                error_response(&format!(
+                    "invalid values, fields your roles make read-only or hide, fields that cannot be set on many records, an owner you may not give records to, or more than {MAX_RECORDS} records — by field; nothing is changed"
+                )),
+            )
+    };
+    let apply = operation(
+        "Set fields or a new owner on many records (chosen by ids or by the list's filters) in one transaction; records outside your mass update / assign scope are left alone and not named; each changed record gets a version bump and a timeline event, the action one audit entry",
+        "what was changed",
+    );
+    let preview = operation(
+        "Count what the mass update would change, without changing anything",
+        "what would change",
+    );
+    paths
+        .path(base.clone(), PathItem::new(HttpMethod::Post, apply))
+        .path(
+            format!("{base}/preview"),
+            PathItem::new(HttpMethod::Post, preview),
+        )
+}
+
 /// Export, erasure and consent of people (contacts, individual customers).
 fn personal_data_paths(paths: PathsBuilder, table: &str) -> PathsBuilder {
     let base = format!("/api/v1/{table}/{{id}}");
@@ -441,6 +563,8 @@ pub fn document() -> OpenApi {
     paths = entity_paths(paths, &ACCOUNT, "Account");
     paths = entity_paths(paths, &CONTACT, "Contact");
     paths = entity_paths(paths, &ORDER, "Order");
+    paths = mass_update_paths(paths, &ACCOUNT, "Account");
+    paths = mass_update_paths(paths, &CONTACT, "Contact");
     paths = personal_data_paths(paths, "accounts");
     paths = personal_data_paths(paths, "contacts");
     let mut users = simple_get("users", "List users");
@@ -600,6 +724,9 @@ pub fn document() -> OpenApi {
         .schema("ContactInput", record_schema(&CONTACT, true))
         .schema("Order", record_schema(&ORDER, false))
         .schema("OrderInput", record_schema(&ORDER, true))
+        .schema("AccountMassUpdate", mass_update_input(&ACCOUNT))
+        .schema("ContactMassUpdate", mass_update_input(&CONTACT))
+        .schema("MassUpdateResult", mass_update_result())
         .schema("Error", error)
         .security_scheme(
             "bearer",
@@ -638,11 +765,16 @@ mod tests {
             "/api/v1/contacts/{id}/consent",
             "/api/v1/transfers",
             "/api/v1/audit",
+            "/api/v1/accounts/mass-update",
+            "/api/v1/contacts/mass-update/preview",
         ] {
             assert!(json["paths"][path].is_object(), "{path} missing");
         }
         let required = &json["components"]["schemas"]["AccountInput"]["required"];
         assert_eq!(required, &serde_json::json!(["name"]));
+        let changes = &json["components"]["schemas"]["ContactMassUpdate"]["properties"]["changes"];
+        assert!(changes["properties"]["owner_id"].is_object(), "{changes}");
+        assert!(changes["properties"]["account_id"].is_null(), "{changes}");
         assert_eq!(
             json["components"]["schemas"]["Account"]["properties"]["name"]["maxLength"],
             200

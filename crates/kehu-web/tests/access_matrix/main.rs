@@ -3,8 +3,9 @@
 //! roles) and each kind of customer (own, a team-mate's, a sub-team member's, team B's,
 //! team B's shared with the user read-only or read-write or with their team), every
 //! endpoint: list, count, detail, search, CSV and XLSX export, related lists (contacts,
-//! shares, timeline), update, delete, share and revoke, transfer — for customers and their
-//! contacts.
+//! shares, timeline), update, mass update and its preview (by ids and by filter), assign
+//! (a mass update of the owner) and its preview, delete, the recycle bin and restore,
+//! share and revoke, transfer and its preview — for customers and their contacts.
 //!
 //! The expected outcome of each cell comes from the rule table in `rules.rs`. A refused
 //! read is a 404 (existence is not confirmed), a 403 only when the record can be read but
@@ -23,7 +24,7 @@ use axum::http::StatusCode;
 use calamine::{Reader, Xlsx};
 use common::sql;
 use kehu_db::Db;
-use rules::{ActorSpec, Transfer};
+use rules::{ActorSpec, Mass, Transfer};
 use serde_json::{json, Value as Json};
 use std::fmt::Debug;
 use std::io::Cursor;
@@ -79,6 +80,9 @@ async fn run(db: Db, spec: &ActorSpec) {
     for record in &w.kept {
         record_writes(&mut m, spec, record).await;
     }
+    for record in &w.given {
+        assignment(&mut m, spec, record).await;
+    }
     for record in &w.doomed {
         let expected = outcome(
             spec.reads(record.kind),
@@ -89,6 +93,7 @@ async fn run(db: Db, spec: &ActorSpec) {
         m.status(record, "delete", "DELETE", &uri, None, expected)
             .await;
     }
+    recycle_bin(&mut m, spec).await;
     m.finish();
 }
 
@@ -187,6 +192,35 @@ impl Matrix<'_> {
             .await;
         self.check(record.kind.name, cell, expected, status);
         serde_json::from_slice(&bytes).unwrap_or(Json::Null)
+    }
+
+    /// A mass update (or its preview) of one record, from what its answer says; it may
+    /// write only when it is expected to change the record. Gives the answer.
+    async fn mass(
+        &mut self,
+        record: &Seeded,
+        cell: &str,
+        (uri, body): (&str, Json),
+        expected: Mass,
+        applies: bool,
+    ) -> Json {
+        let may_write = applies && expected == Mass::Changed;
+        let (status, bytes) = self
+            .send(record.kind.name, cell, ("POST", uri, Some(body)), may_write)
+            .await;
+        let answer: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
+        let counts = (answer["matched"].as_i64(), answer["changed"].as_i64());
+        let got = match (status, counts) {
+            (StatusCode::OK, (Some(1), Some(1))) => Some(Mass::Changed),
+            // Outside the scope: not even counted as matched, so not told apart from an
+            // id that does not exist.
+            (StatusCode::OK, (Some(0), Some(0))) => Some(Mass::NothingChanged),
+            (StatusCode::FORBIDDEN, _) => Some(Mass::Refused),
+            (StatusCode::UNPROCESSABLE_ENTITY, _) => Some(Mass::RecipientRefused),
+            _ => None,
+        };
+        self.check(record.kind.name, cell, Some(expected), got);
+        answer
     }
 
     fn finish(self) {
@@ -463,6 +497,8 @@ async fn record_writes(m: &mut Matrix<'_>, spec: &ActorSpec, record: &Seeded) {
     m.status(record, "revoke share", "DELETE", &uri, None, expected)
         .await;
 
+    mass_updates(m, spec, record).await;
+
     // The actor takes the customer, or gives their own to a team-mate.
     let (from, to) = if record.owner_id == w.actor_id {
         (w.actor_id, w.mate_id)
@@ -471,16 +507,142 @@ async fn record_writes(m: &mut Matrix<'_>, spec: &ActorSpec, record: &Seeded) {
     };
     let body = json!({"from_user_id": from, "to_user_id": to, "filters": {"id": id.to_string()}});
     let expected = spec.transfer(kind);
-    let request = ("POST", "/api/v1/transfers", Some(body));
-    let (status, bytes) = m
-        .send(kind.name, "transfer", request, expected == Transfer::Moved)
+    // The preview first: it says what the transfer will do, and never writes.
+    for (cell, uri, may_write) in [
+        ("transfer preview", "/api/v1/transfers/preview", false),
+        ("transfer", "/api/v1/transfers", expected == Transfer::Moved),
+    ] {
+        let request = ("POST", uri, Some(body.clone()));
+        let (status, bytes) = m.send(kind.name, cell, request, may_write).await;
+        let answer: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
+        let got = match (status, answer["counts"]["account"].as_i64()) {
+            (StatusCode::OK, Some(1)) => Some(Transfer::Moved),
+            (StatusCode::OK, Some(0)) => Some(Transfer::NothingMoved),
+            (StatusCode::UNPROCESSABLE_ENTITY, _) => Some(Transfer::RecipientRefused),
+            _ => None,
+        };
+        m.check(kind.name, cell, Some(expected), got);
+    }
+}
+
+/// Mass updates of one customer's fields, by id and by a filter that matches only it,
+/// each previewed first; and of its contact.
+async fn mass_updates(m: &mut Matrix<'_>, spec: &ActorSpec, record: &Seeded) {
+    let id = record.id;
+    let expected = spec.mass_update(record.kind);
+    let by_ids = |changes: Json| json!({"ids": [id], "changes": changes});
+    let by_filter = |changes: Json| json!({"filters": {"id": id.to_string()}, "changes": changes});
+    let preview = "/api/v1/accounts/mass-update/preview";
+    let apply = "/api/v1/accounts/mass-update";
+    // Each applied value is new to the record, so that an allowed update changes it.
+    let cells = [
+        (
+            "mass update preview",
+            (preview, by_ids(json!({"industry": "制造"}))),
+            false,
+        ),
+        (
+            "mass update preview by filter",
+            (preview, by_filter(json!({"industry": "制造"}))),
+            false,
+        ),
+        (
+            "mass update by filter",
+            (apply, by_filter(json!({"industry": "制造"}))),
+            true,
+        ),
+        (
+            "mass update",
+            (apply, by_ids(json!({"industry": "零售"}))),
+            true,
+        ),
+    ];
+    for (cell, request, applies) in cells {
+        m.mass(record, cell, request, expected, applies).await;
+    }
+    let contact = json!({"ids": [record.contact_id], "changes": {"department": "采购部"}});
+    let request = ("/api/v1/contacts/mass-update", contact);
+    m.mass(record, "contact mass update", request, expected, true)
         .await;
-    let answer: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
-    let got = match (status, answer["counts"]["account"].as_i64()) {
-        (StatusCode::OK, Some(1)) => Some(Transfer::Moved),
-        (StatusCode::OK, Some(0)) => Some(Transfer::NothingMoved),
-        (StatusCode::UNPROCESSABLE_ENTITY, _) => Some(Transfer::RecipientRefused),
-        _ => None,
+}
+
+/// The actor gives a customer away (their own to a team-mate, anyone else's to
+/// themselves) by a mass update of its owner, previewed first; its contact goes along.
+async fn assignment(m: &mut Matrix<'_>, spec: &ActorSpec, record: &Seeded) {
+    let w = m.w;
+    let (kind, id) = (record.kind, record.id);
+    let to = if record.owner_id == w.actor_id {
+        w.mate_id
+    } else {
+        w.actor_id
     };
-    m.check(kind.name, "transfer", Some(expected), got);
+    let expected = spec.assign(kind);
+    let preview = json!({"ids": [id], "changes": {"owner_id": to}});
+    let request = ("/api/v1/accounts/mass-update/preview", preview);
+    let previewed = m
+        .mass(record, "assign preview", request, expected, false)
+        .await;
+    let apply = json!({"filters": {"id": id.to_string()}, "changes": {"owner_id": to}});
+    let request = ("/api/v1/accounts/mass-update", apply);
+    let applied = m.mass(record, "assign", request, expected, true).await;
+    if expected != Mass::Changed {
+        return;
+    }
+    for (cell, answer) in [("assign preview", previewed), ("assign", applied)] {
+        let cell = format!("{cell}: the contact goes along");
+        m.check(
+            kind.name,
+            &cell,
+            json!(1),
+            answer["moved_with"]["contact"].clone(),
+        );
+    }
+    for (uri, cell) in [
+        (format!("/api/v1/accounts/{id}"), "assign: new owner"),
+        (
+            format!("/api/v1/contacts/{}", record.contact_id),
+            "assign: contact's new owner",
+        ),
+    ] {
+        let (_, now) = support::call(&w.app, "GET", &uri, &w.admin, None).await;
+        m.check(kind.name, cell, json!(to), now["owner_id"].clone());
+    }
+}
+
+/// The recycle bin: what the actor could not delete the admin does, so that every copy
+/// lies in the bin; the actor's bin lists, and restore brings back, exactly those their
+/// delete scope covers.
+async fn recycle_bin(m: &mut Matrix<'_>, spec: &ActorSpec) {
+    let w = m.w;
+    for record in w.doomed.iter().filter(|r| !spec.deletes(r.kind)) {
+        let uri = format!("/api/v1/accounts/{}", record.id);
+        let (status, body) = support::call(&w.app, "DELETE", &uri, &w.admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{uri}: {body}");
+    }
+    let (_, bin) = m
+        .get_json(
+            "*",
+            "recycle bin",
+            "/api/v1/accounts?deleted=true&limit=200",
+        )
+        .await;
+    let listed = ids(&bin["data"]);
+    for record in &w.doomed {
+        let kind = record.kind;
+        let cell = "recycle bin list";
+        m.check(
+            kind.name,
+            cell,
+            spec.restores(kind),
+            listed.contains(&record.id),
+        );
+        let expected = if spec.restores(kind) {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        let uri = format!("/api/v1/accounts/{}/restore", record.id);
+        m.status(record, "restore", "POST", &uri, None, expected)
+            .await;
+    }
 }

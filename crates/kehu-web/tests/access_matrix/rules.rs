@@ -8,8 +8,13 @@
 //! - a team manager reads, edits and assigns the records of their team and its sub-teams,
 //!   but only for actions their role grants at all (managing widens records, not actions);
 //! - a share with the user or their team opens reads (and edits, if read-write) to a user
-//!   whose role reads at all; it never opens delete, export, share or transfer;
-//! - a customer's contacts are not shared with it.
+//!   whose role reads at all; it never opens delete, export, share, transfer, mass update
+//!   or assign (changing many records at once follows roles and managed teams only);
+//! - a mass update or assignment leaves the records outside its scope alone without naming
+//!   them (like a transfer), and is refused outright when the role has no scope for it;
+//! - a record in the recycle bin is seen (listed, restored) only through the delete
+//!   scope, so a refused restore is a 404;
+//! - a customer's contacts are not shared with it, and go with it to a new owner.
 
 use kehu_core::permission::Scope;
 
@@ -60,7 +65,7 @@ pub const KINDS: [Kind; 7] = [
 ];
 
 /// A role's scopes, on customers and contacts alike, for the actions the matrix uses
-/// (import and mass update follow create and edit).
+/// (import follows create).
 #[derive(Debug, Clone, Copy)]
 pub struct Scopes {
     pub read: Scope,
@@ -68,6 +73,7 @@ pub struct Scopes {
     pub edit: Scope,
     pub delete: Scope,
     pub export: Scope,
+    pub mass_update: Scope,
     pub assign: Scope,
 }
 
@@ -78,6 +84,7 @@ const fn every(scope: Scope) -> Scopes {
         edit: scope,
         delete: scope,
         export: scope,
+        mass_update: scope,
         assign: scope,
     }
 }
@@ -158,6 +165,19 @@ pub const TWO_ROLES: ActorSpec = ActorSpec {
     },
 };
 
+/// What a mass update (or assignment) of one record should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mass {
+    /// 200, the record changed.
+    Changed,
+    /// 200 and nothing changed: the record is outside the scope (and not named).
+    NothingChanged,
+    /// 403: the role has no scope for the action at all.
+    Refused,
+    /// 422: the new owner is not someone the actor may give records to.
+    RecipientRefused,
+}
+
 /// What a transfer of one record (to the actor, or of the actor's own record to a
 /// team-mate) should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +252,43 @@ impl ActorSpec {
 
     pub fn exports(&self, k: Kind) -> bool {
         self.reaches(self.capped(self.scopes.export), false, k.owner)
+    }
+
+    /// Records in the recycle bin: listed and restored through the delete scope only.
+    pub fn restores(&self, k: Kind) -> bool {
+        self.deletes(k)
+    }
+
+    /// Setting fields on many records: roles and managed teams, never shares. The same
+    /// for the customer's contact, which has the customer's owner.
+    pub fn mass_update(&self, k: Kind) -> Mass {
+        let scope = self.capped(self.scopes.mass_update);
+        if scope == Scope::None {
+            Mass::Refused
+        } else if self.reaches(scope, true, k.owner) {
+            Mass::Changed
+        } else {
+            Mass::NothingChanged
+        }
+    }
+
+    /// Giving the record (and its contact) to the team-mate if it is the actor's own, or
+    /// to the actor otherwise, as in [`Self::transfer`].
+    pub fn assign(&self, k: Kind) -> Mass {
+        let assign = self.capped(self.scopes.assign);
+        let recipient = match k.owner {
+            Owner::Actor => Owner::TeamMate,
+            _ => Owner::Actor,
+        };
+        if assign == Scope::None {
+            Mass::Refused
+        } else if !self.reaches(assign, true, recipient) {
+            Mass::RecipientRefused
+        } else if self.reaches(assign, true, k.owner) {
+            Mass::Changed
+        } else {
+            Mass::NothingChanged
+        }
     }
 
     pub fn transfer(&self, k: Kind) -> Transfer {

@@ -1,7 +1,8 @@
 //! The organisation and the customers of one matrix run: teams A (with sub-team A1) and B,
 //! the acting user in team A, a team-mate, a member of A1, an owner in B and an outsider
-//! in B to share with; every kind of customer twice, each with a contact of the same owner
-//! and a read share with the outsider (which changes nothing for the actor).
+//! in B to share with; every kind of customer three times (reads and edits, delete and
+//! restore, assignment), each with a contact of the same owner and a read share with the
+//! outsider (which changes nothing for the actor).
 
 use crate::common::fixtures;
 use crate::rules::{ActorSpec, Kind, Owner, Scopes, Shared, KINDS, ROLES};
@@ -37,13 +38,15 @@ pub struct World {
     pub outsider_id: i64,
     /// The copy of each kind that reads, edits, shares and transfers use.
     pub kept: Vec<Seeded>,
-    /// The copy of each kind that the delete uses.
+    /// The copy of each kind that the delete and the restore use.
     pub doomed: Vec<Seeded>,
+    /// The copy of each kind that the assignment (a mass update of the owner) gives away.
+    pub given: Vec<Seeded>,
 }
 
 impl World {
     pub fn all(&self) -> impl Iterator<Item = &Seeded> {
-        self.kept.iter().chain(&self.doomed)
+        self.kept.iter().chain(&self.doomed).chain(&self.given)
     }
 }
 
@@ -56,7 +59,7 @@ fn grants(scopes: &Scopes) -> Grants {
             (Action::Create, scopes.create),
             (Action::Import, scopes.create),
             (Action::Edit, scopes.edit),
-            (Action::MassUpdate, scopes.edit),
+            (Action::MassUpdate, scopes.mass_update),
             (Action::Delete, scopes.delete),
             (Action::Export, scopes.export),
             (Action::Assign, scopes.assign),
@@ -96,8 +99,8 @@ pub async fn build(db: Db, spec: &ActorSpec) -> World {
             .await
             .unwrap();
     }
-    let mut copies = [Vec::new(), Vec::new()];
-    for (copy, seeded) in ["keep", "bin"].iter().zip(&mut copies) {
+    let mut copies = [Vec::new(), Vec::new(), Vec::new()];
+    for (copy, seeded) in ["keep", "bin", "give"].iter().zip(&mut copies) {
         for kind in KINDS {
             let owner_id = match kind.owner {
                 Owner::Actor => actor.user_id,
@@ -143,7 +146,7 @@ pub async fn build(db: Db, spec: &ActorSpec) -> World {
             });
         }
     }
-    let [kept, doomed] = copies;
+    let [kept, doomed, given] = copies;
     let token = |user_id| auth::create_api_token(&db, user_id, "matrix");
     World {
         app: router(AppState::new(db.clone(), WebConfig::default())),
@@ -154,6 +157,7 @@ pub async fn build(db: Db, spec: &ActorSpec) -> World {
         outsider_id: outsider.user_id,
         kept,
         doomed,
+        given,
         db,
     }
 }

@@ -1,7 +1,7 @@
 //! `/admin/audit`: the audit log, searched by user, record, action and time. Read-only:
 //! there is no page (or API) that edits or deletes an entry.
 
-use super::audit_text::{change_line, transfer_text, CustomByEntity};
+use super::audit_text::{change_line, mass_update_text, transfer_text, CustomByEntity};
 use super::{require, tabs, Tab};
 use crate::api::audit::{parse_audit_query, PAGE_SIZE};
 use crate::i18n::Tr;
@@ -31,6 +31,7 @@ const ACTIONS: &[&str] = &[
     "unshared",
     "transferred",
     "records_transferred",
+    "mass_updated",
     "signed_in",
     "sign_in_failed",
     "activated",
@@ -99,6 +100,15 @@ fn row(t: Tr, event: &Event, names: &Names, custom: &CustomByEntity) -> AuditRow
         Some(text) => (
             event.record_id.map(|id| names.user(id)).unwrap_or_default(),
             vec![text],
+        ),
+        // A mass update keeps its counts in the summary: say them.
+        None if event.action == "mass_updated" => (
+            mass_update_text(t, event).unwrap_or_default(),
+            event
+                .changes
+                .iter()
+                .map(|c| change_line(t, event, c, names, custom))
+                .collect(),
         ),
         None => (
             event.summary.clone(),

@@ -1,12 +1,15 @@
 //! The words of an audit log entry: its changes as "field: old → new" in the reader's
-//! language, with names instead of ids, and a transfer's counts as a sentence — never
-//! the stored JSON.
+//! language, with names instead of ids, and a transfer's or mass update's counts as a
+//! sentence — never the stored JSON.
 
 use crate::i18n::Tr;
 use crate::pages::format::{change_text, Names, EMPTY};
+use crate::pages::records::list::counted;
+use crate::pages::records::mass_update::done_text;
 use crate::pages::timeline::{consent_label, consent_text};
 use kehu_core::entity::{entity_by_name, CustomFieldDef};
 use kehu_db::events::{Change, Event};
+use kehu_db::records::mass_update::MassUpdateCounts;
 use serde_json::Value as Json;
 
 /// The custom fields of each record entity, to label their changes.
@@ -138,17 +141,26 @@ pub fn transfer_text(t: Tr, event: &Event, names: &Names) -> Option<String> {
             .iter()
             .find(|(e, _)| e == entity)
             .map_or(0, |(_, n)| *n)
-            .to_string()
     };
     let recipient = event.changes.iter().find(|c| c.field == "owner_id")?;
     Some(t.fmt(
         "transfer.done",
         &[
-            ("accounts", &count("account")),
-            ("contacts", &count("contact")),
+            ("accounts", &counted(t, "accounts", count("account"))),
+            ("contacts", &counted(t, "contacts", count("contact"))),
             ("name", &user_text(&recipient.new, names)),
         ],
     ))
+}
+
+/// "Changed 12 customers; 7 contacts went with them to the new owner." for a mass update's
+/// entry, whose summary holds its counts.
+pub fn mass_update_text(t: Tr, event: &Event) -> Option<String> {
+    let entity = entity_by_name(&event.entity)?;
+    let summary = serde_json::from_str(&event.summary).ok()?;
+    let counts = MassUpdateCounts::from_json(&summary)?;
+    let moved = counts.moved_with.iter().map(|(_, n)| n).sum();
+    Some(done_text(t, entity.table, counts.changed, moved))
 }
 
 #[cfg(test)]
@@ -237,7 +249,33 @@ mod tests {
             transfer_text(Tr::new(Locale::En), &all, &names()).as_deref(),
             Some("293 customers and 777 contacts were transferred to 李娜.")
         );
+        let one = event(
+            "user",
+            "records_transferred",
+            r#"[["account",1],["contact",1]]"#,
+            vec![change("owner_id", json!(4), json!(3))],
+        );
+        assert_eq!(
+            transfer_text(Tr::new(Locale::En), &one, &names()).as_deref(),
+            Some("1 customer and 1 contact were transferred to 李娜.")
+        );
         let garbled = event("user", "records_transferred", "moved", vec![]);
         assert_eq!(transfer_text(Tr::new(Locale::En), &garbled, &names()), None);
+    }
+
+    #[test]
+    fn a_mass_update_entry_states_what_changed() {
+        let summary = r#"{"matched":14,"changed":12,"moved_with":{"contact":7}}"#;
+        let entry = event("account", "mass_updated", summary, vec![]);
+        assert_eq!(
+            mass_update_text(Tr::new(Locale::En), &entry).as_deref(),
+            Some("Changed 12 customers; 7 contacts went with them to the new owner.")
+        );
+        let summary = r#"{"matched":1,"changed":1,"moved_with":{}}"#;
+        let entry = event("contact", "mass_updated", summary, vec![]);
+        assert_eq!(
+            mass_update_text(Tr::new(Locale::ZhCn), &entry).as_deref(),
+            Some("已修改 1 个联系人。")
+        );
     }
 }

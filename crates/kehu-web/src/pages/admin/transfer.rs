@@ -6,6 +6,7 @@ use super::{require, tabs, Tab};
 use crate::api::records::ClientIp;
 use crate::i18n::Tr;
 use crate::pages::ctx::{Ctx, Layout};
+use crate::pages::records::list::counted;
 use crate::pages::render::{render, render_status, see_other, OrPage, PageResult};
 use crate::pages::{Notice, SelectOption};
 use crate::state::AppState;
@@ -80,8 +81,8 @@ fn counts_text(t: Tr, counts: &TransferCounts) -> String {
     t.fmt(
         "transfer.preview",
         &[
-            ("accounts", &counts.of("account").to_string()),
-            ("contacts", &counts.of("contact").to_string()),
+            ("accounts", &counted(t, "accounts", counts.of("account"))),
+            ("contacts", &counted(t, "contacts", counts.of("contact"))),
         ],
     )
 }
@@ -171,8 +172,14 @@ fn done_text(t: Tr, values: &HashMap<String, String>, all: &[users::User]) -> Op
     Some(t.fmt(
         "transfer.done",
         &[
-            ("accounts", &count("moved_accounts")?.to_string()),
-            ("contacts", &count("moved_contacts")?.to_string()),
+            (
+                "accounts",
+                &counted(t, "accounts", count("moved_accounts")?),
+            ),
+            (
+                "contacts",
+                &counted(t, "contacts", count("moved_contacts")?),
+            ),
             ("name", name),
         ],
     ))

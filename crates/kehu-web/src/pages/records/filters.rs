@@ -14,8 +14,9 @@ use kehu_core::filter::{ValueColumn, LIFECYCLE_STAGES};
 use kehu_core::validation::Picklists;
 use kehu_db::users::User;
 
-/// Parameters only the pages use; they never reach the filter parser.
-pub const PAGE_ONLY_PARAMS: &[&str] = &["notice"];
+/// Parameters only the pages use (a notice, and the counts a mass update's notice states);
+/// they never reach the filter parser.
+pub const PAGE_ONLY_PARAMS: &[&str] = &["changed", "moved", "notice"];
 
 /// One input of the filter panel.
 pub struct FilterInput {

@@ -43,6 +43,11 @@ pub struct Results {
     pub export_link: Option<String>,
     /// XLSX export of the same list, beside the CSV one.
     pub xlsx_link: Option<String>,
+    /// Where the ticked rows go to be changed together, for users who may mass update
+    /// or assign; rows then have selection boxes.
+    pub mass_action: Option<String>,
+    /// "Change all 120": every record of the list, by its filters.
+    pub mass_all: Option<(String, String)>,
     /// Problems with the parameters, translated.
     pub errors: Vec<String>,
     /// The current query string without paging, for "save filter as…".
@@ -98,7 +103,8 @@ pub async fn list(
 ) -> PageResult {
     let entity = pages.entity;
     let t = ctx.t;
-    let notice = Notice::from_params(t, &raw);
+    let notice =
+        super::mass_update::done_notice(pages, t, &raw).or_else(|| Notice::from_params(t, &raw));
     let params = normalize(raw);
     let db = &state.db;
     let custom = state.custom_fields(&ctx.auth, entity).await.or_page(&ctx)?;
@@ -123,6 +129,8 @@ pub async fn list(
         first_link: None,
         export_link: None,
         xlsx_link: None,
+        mass_action: None,
+        mass_all: None,
         errors: Vec::new(),
         save_query: query_string(&without(&params, &["cursor"])),
         csrf: ctx.csrf(),
@@ -159,7 +167,18 @@ pub async fn list(
             } else {
                 group_thousands(count)
             };
-            results.count_text = t.fmt(&pages.key("count"), &[("count", &number)]);
+            results.count_text = t.count(&pages.key("count"), count, &number);
+            if super::mass_update::offered(pages, &ctx) {
+                results.mass_action = Some(format!("{}/mass-update", pages.base()));
+                if count > 0 {
+                    let mut all = vec![("all".to_string(), "1".to_string())];
+                    all.extend(without(&params, &["cursor", "sort"]));
+                    results.mass_all = Some((
+                        with_query(&format!("{}/mass-update", pages.base()), &all),
+                        t.fmt("mass.change_all", &[("count", &number)]),
+                    ));
+                }
+            }
             results.next_link = page
                 .next_cursor
                 .map(|c| with_query(&pages.base(), &with(&params, "cursor", &c)));
@@ -254,6 +273,12 @@ fn saved_link(pages: &EntityPages, filter: SavedFilter, current_query: &str) -> 
         delete_action: format!("{}/saved-filters/{}/delete", pages.base(), filter.id),
         name: filter.name,
     }
+}
+
+/// "1 customer", "12,345 contacts": a number of records of the entity whose table (and
+/// catalogue section) is `table`.
+pub fn counted(t: Tr, table: &str, n: u64) -> String {
+    t.count(&format!("count.{table}"), n, &group_thousands(n))
 }
 
 /// `12345` → `12,345`.

@@ -1,10 +1,11 @@
-//! The pages every catalogued entity has — list, new, edit, delete, saved filters — shared
-//! by customers and contacts and configured per entity.
+//! The pages every catalogued entity has — list, new, edit, delete, mass update, saved
+//! filters — shared by customers and contacts and configured per entity.
 
 pub mod edit;
 pub mod filters;
 pub mod form;
 pub mod list;
+pub mod mass_update;
 pub mod saved;
 pub mod table;
 
@@ -100,6 +101,11 @@ pub fn routes(pages: &'static EntityPages) -> Router<AppState> {
         .route(
             &format!("{base}/{{id}}/delete"),
             post(move |ctx, state, ip, id| edit::delete(pages, ctx, state, ip, id)),
+        )
+        .route(
+            &format!("{base}/mass-update"),
+            get(move |ctx, state, query| mass_update::form(pages, ctx, state, query))
+                .post(move |ctx, state, ip, form| mass_update::submit(pages, ctx, state, ip, form)),
         )
         .route(
             &format!("{base}/saved-filters"),

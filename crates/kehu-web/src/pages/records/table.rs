@@ -34,6 +34,10 @@ pub struct Cell {
 
 /// A table row.
 pub struct Row {
+    /// The record's id (the value of its selection box).
+    pub id: i64,
+    /// The record's name, for the selection box's accessible name.
+    pub name: String,
     /// Cells in column order.
     pub cells: Vec<Cell>,
 }
@@ -131,6 +135,8 @@ pub fn rows(
     records
         .iter()
         .map(|record| Row {
+            id: record.id,
+            name: record.text("name").unwrap_or(EMPTY).to_string(),
             cells: columns
                 .iter()
                 .map(|name| cell(pages, t, record, name, names))
