@@ -623,22 +623,22 @@ async fn fts_entries(db: &Db, fts: &str) -> Vec<String> {
     let Db::Sqlite(pool) = db else {
         unreachable!("SQLite only")
     };
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query(&format!(
+    // A temporary table is seen by its connection only: one connection of the test's own.
+    let conn = rusqlite::Connection::open(pool.path()).unwrap();
+    conn.execute_batch(&format!(
         "CREATE VIRTUAL TABLE temp.vocab_{fts} USING fts5vocab(main, {fts}, 'instance')"
     ))
-    .execute(&mut *conn)
-    .await
     .unwrap();
-    let entries = sqlx::query_scalar(&format!(
-        "SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM temp.vocab_{fts} ORDER BY term, doc, col, offset"
-    ))
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query(&format!("DROP TABLE temp.vocab_{fts}"))
-        .execute(&mut *conn)
-        .await
+    let entries = conn
+        .prepare(&format!(
+            "SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM temp.vocab_{fts} ORDER BY term, doc, col, offset"
+        ))
+        .unwrap()
+        .query_map([], |row| row.get::<_, String>(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .unwrap();
+    conn.execute_batch(&format!("DROP TABLE temp.vocab_{fts}"))
         .unwrap();
     entries
 }

@@ -34,8 +34,6 @@ use kehu_core::validation::Changes;
 use kehu_core::FieldValue;
 use prepare::{Context, SYSTEM_COLUMNS};
 use serde_json::{Map, Value as Json};
-use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::SqlitePool;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -119,8 +117,8 @@ pub enum Strategy {
 /// `count` (and the `first_id`/`last_id`) of the records inserted.
 pub struct BulkLoad {
     tx: Tx,
-    /// SQLite: the pool of the load's own connection.
-    own_pool: Option<SqlitePool>,
+    /// SQLite: the pool whose database the load writes (through a connection of its own).
+    sqlite: Option<crate::SqlitePool>,
     context: Arc<Context>,
     /// Set when the table was empty and its indexes were dropped for the load.
     suspended: Option<rebuild::Suspended>,
@@ -145,12 +143,10 @@ impl BulkLoad {
         strategy: Strategy,
     ) -> DbResult<BulkLoad> {
         let context = Arc::new(Context::new(db, entity, actor_id).await?);
-        let (own_pool, mut tx) = match db {
+        let (sqlite, mut tx) = match db {
             Db::Sqlite(pool) => {
-                let own = load_pool(pool).await?;
-                // IMMEDIATE, as `Db::begin`: the write lock from the start.
-                let tx = Tx::Sqlite(own.begin_with("BEGIN IMMEDIATE").await?);
-                (Some(own), tx)
+                let tx = pool.begin_on_own_connection(BULK_PAGE_CACHE_KIB)?;
+                (Some(pool.clone()), Tx::Sqlite(tx))
             }
             Db::Postgres(_) => (None, db.begin().await?),
         };
@@ -160,7 +156,7 @@ impl BulkLoad {
         };
         Ok(BulkLoad {
             tx,
-            own_pool,
+            sqlite,
             context,
             suspended,
             ids: LoadedIds::default(),
@@ -198,7 +194,7 @@ impl BulkLoad {
     pub async fn finish(self) -> DbResult<()> {
         let BulkLoad {
             mut tx,
-            own_pool,
+            sqlite,
             context,
             suspended,
             ids,
@@ -216,17 +212,14 @@ impl BulkLoad {
         if ids.count > 0 {
             append_summary(&mut tx, &context, &ids).await?;
         }
+        // On SQLite this also closes the load's connection and frees its page cache.
         tx.commit().await?;
-        if let Some(pool) = own_pool {
-            if rebuilt {
-                // The whole table went through the write-ahead log in one transaction;
-                // the commit copied it into the database, and this gives the log's disk
-                // space back (it does nothing while readers still use the log).
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&pool)
-                    .await?;
-            }
-            pool.close().await;
+        if let (Some(pool), true) = (sqlite, rebuilt) {
+            // The whole table went through the write-ahead log in one transaction; this
+            // copies it into the database and gives the log's disk space back (it does
+            // nothing while readers still use the log).
+            pool.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
         }
         Ok(())
     }
@@ -308,18 +301,6 @@ fn prepare_writes(
             ))),
         })
         .collect()
-}
-
-/// A pool of one connection for a load, with the pool's settings and a larger page cache.
-async fn load_pool(pool: &SqlitePool) -> DbResult<SqlitePool> {
-    let options = (*pool.connect_options())
-        .clone()
-        .pragma("cache_size", format!("-{BULK_PAGE_CACHE_KIB}"));
-    Ok(SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(0)
-        .connect_with(options)
-        .await?)
 }
 
 async fn append_summary(tx: &mut Tx, context: &Context, ids: &LoadedIds) -> DbResult<()> {

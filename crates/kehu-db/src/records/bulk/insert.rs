@@ -4,8 +4,6 @@
 
 use super::prepare::Batch;
 use crate::{Backend, DbError, DbResult, Tx};
-use sea_query_binder::SqlxValues;
-use sqlx::Row;
 use std::fmt::Write as _;
 
 /// One multi-row INSERT, ready to run.
@@ -55,21 +53,10 @@ impl Statement {
 
     /// Runs the statement; gives the new ids in the order of the rows.
     pub async fn execute(self, tx: &mut Tx) -> DbResult<Vec<i64>> {
-        let values = SqlxValues(sea_query::Values(self.values));
-        let mut ids: Vec<i64> = match tx {
-            Tx::Sqlite(tx) => sqlx::query_with(&self.sql, values)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<i64, _>(0))
-                .collect::<sqlx::Result<_>>()?,
-            Tx::Postgres(tx) => sqlx::query_with(&self.sql, values)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<i64, _>(0))
-                .collect::<sqlx::Result<_>>()?,
-        };
+        let mut ids = tx
+            .conn()
+            .fetch_ints_sql(&self.sql, sea_query::Values(self.values))
+            .await?;
         if ids.len() != self.rows {
             return Err(DbError::Internal(anyhow::anyhow!(
                 "insert of {} rows returned {} ids",

@@ -42,7 +42,7 @@ pub(super) async fn suspend_if_empty(
     table: &'static str,
 ) -> DbResult<Option<Suspended>> {
     let suspended = match tx {
-        Tx::Sqlite(conn) => sqlite::suspendable(conn, table).await?,
+        Tx::Sqlite(tx) => sqlite::suspendable(tx, table)?,
         Tx::Postgres(conn) => postgres::suspendable(conn, table).await?,
     };
     let Some(suspended) = suspended else {
@@ -74,7 +74,7 @@ pub(super) async fn restore(tx: &mut Tx, suspended: Suspended) -> DbResult<()> {
         .execute_raw(&format!("ANALYZE \"{}\"", suspended.table))
         .await?;
     let mut after = match tx {
-        Tx::Sqlite(conn) => sqlite::objects(conn, suspended.table).await?,
+        Tx::Sqlite(tx) => sqlite::objects(tx, suspended.table)?,
         Tx::Postgres(conn) => postgres::objects(conn, suspended.table).await?,
     };
     let mut before = suspended.objects;

@@ -9,10 +9,8 @@
 //! not be reproduced afterwards.
 
 use super::{quoted, Object, Suspended};
+use crate::sqlite::{internal, SqliteTx};
 use crate::DbResult;
-use sqlx::{Row, Sqlite, Transaction};
-
-type Conn = Transaction<'static, Sqlite>;
 
 /// One entry of `sqlite_master` belonging to the table.
 struct Entry {
@@ -42,25 +40,25 @@ impl Entry {
 
 /// The table's explicit indexes (not those SQLite makes for UNIQUE constraints, which
 /// cannot be dropped) and the triggers that fire on INSERT, in the order they were made.
-async fn entries(conn: &mut Conn, table: &str) -> DbResult<Vec<Entry>> {
-    let rows = sqlx::query(
-        "SELECT type, name, sql FROM sqlite_master \
-         WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL \
-         ORDER BY rowid",
-    )
-    .bind(table)
-    .fetch_all(&mut **conn)
-    .await?;
-    let entries = rows
-        .iter()
-        .map(|row| {
+fn entries(tx: &SqliteTx, table: &str) -> DbResult<Vec<Entry>> {
+    let mut statement = tx
+        .connection()
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_master \
+             WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL \
+             ORDER BY rowid",
+        )
+        .map_err(internal)?;
+    let entries = statement
+        .query_map([table], |row| {
             Ok(Entry {
-                kind: row.try_get("type")?,
-                name: row.try_get("name")?,
-                sql: row.try_get("sql")?,
+                kind: row.get("type")?,
+                name: row.get("name")?,
+                sql: row.get("sql")?,
             })
         })
-        .collect::<sqlx::Result<Vec<Entry>>>()?;
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<Entry>>>)
+        .map_err(internal)?;
     Ok(entries
         .into_iter()
         .filter(|e| e.kind == "index" || e.is_insert_trigger())
@@ -68,9 +66,8 @@ async fn entries(conn: &mut Conn, table: &str) -> DbResult<Vec<Entry>> {
 }
 
 /// What the fast path drops from `table` and makes again.
-pub(super) async fn objects(conn: &mut Conn, table: &str) -> DbResult<Vec<Object>> {
-    Ok(entries(conn, table)
-        .await?
+pub(super) fn objects(tx: &SqliteTx, table: &str) -> DbResult<Vec<Object>> {
+    Ok(entries(tx, table)?
         .iter()
         .map(Entry::object)
         .collect())
@@ -78,25 +75,26 @@ pub(super) async fn objects(conn: &mut Conn, table: &str) -> DbResult<Vec<Object
 
 /// What to drop and rebuild if `table` is empty and its only INSERT trigger (if any) is
 /// its full-text index trigger.
-pub(super) async fn suspendable(
-    conn: &mut Conn,
-    table: &'static str,
-) -> DbResult<Option<Suspended>> {
-    let has_rows: bool =
-        sqlx::query_scalar(&format!("SELECT EXISTS (SELECT 1 FROM {})", quoted(table)))
-            .fetch_one(&mut **conn)
-            .await?;
+pub(super) fn suspendable(tx: &SqliteTx, table: &'static str) -> DbResult<Option<Suspended>> {
+    let has_rows: bool = tx
+        .connection()
+        .query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM {})", quoted(table)),
+            [],
+            |row| row.get(0),
+        )
+        .map_err(internal)?;
     if has_rows {
         return Ok(None);
     }
-    let entries = entries(conn, table).await?;
+    let entries = entries(tx, table)?;
     let index_trigger = format!("{table}_index_insert");
     let mut fts_tables = Vec::new();
     for trigger in entries.iter().filter(|e| e.is_insert_trigger()) {
         if trigger.name != index_trigger {
             return Ok(None);
         }
-        fts_tables = fed_fts_tables(conn, table, &trigger.sql).await?;
+        fts_tables = fed_fts_tables(tx, table, &trigger.sql)?;
     }
     Ok(Some(Suspended {
         table,
@@ -106,18 +104,23 @@ pub(super) async fn suspendable(
 }
 
 /// The FTS5 tables with `table` as their external content that `trigger` inserts into.
-async fn fed_fts_tables(conn: &mut Conn, table: &str, trigger: &str) -> DbResult<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' \
-         AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid",
-    )
-    .fetch_all(&mut **conn)
-    .await?;
+fn fed_fts_tables(tx: &SqliteTx, table: &str, trigger: &str) -> DbResult<Vec<String>> {
+    let mut statement = tx
+        .connection()
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' \
+             AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid",
+        )
+        .map_err(internal)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, String>("name")?, row.get::<_, String>("sql")?))
+        })
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .map_err(internal)?;
     let content = format!("content='{table}'");
     let mut tables = Vec::new();
-    for row in rows {
-        let name: String = row.try_get("name")?;
-        let sql: String = row.try_get("sql")?;
+    for (name, sql) in rows {
         let lower = sql.to_ascii_lowercase();
         if lower.contains("using fts5")
             && lower.contains(&content)
