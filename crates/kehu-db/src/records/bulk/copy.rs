@@ -53,7 +53,7 @@ impl Copy {
                 "COPY is for PostgreSQL only"
             )));
         };
-        let mut copy = (&mut **tx).copy_in_raw(&self.sql).await?;
+        let mut copy = tx.copy_in_raw(&self.sql).await?;
         copy.send(self.data).await?;
         let copied = copy.finish().await?;
         if copied != self.ids.len() as u64 {

@@ -67,10 +67,7 @@ fn entries(tx: &SqliteTx, table: &str) -> DbResult<Vec<Entry>> {
 
 /// What the fast path drops from `table` and makes again.
 pub(super) fn objects(tx: &SqliteTx, table: &str) -> DbResult<Vec<Object>> {
-    Ok(entries(tx, table)?
-        .iter()
-        .map(Entry::object)
-        .collect())
+    Ok(entries(tx, table)?.iter().map(Entry::object).collect())
 }
 
 /// What to drop and rebuild if `table` is empty and its only INSERT trigger (if any) is
