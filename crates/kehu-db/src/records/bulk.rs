@@ -1,25 +1,40 @@
 //! Loading many already-validated records at once (demo data, benchmarks, large imports).
 //!
-//! [`bulk_insert`] writes rows with multi-row `INSERT … VALUES (…), (…) RETURNING id`
-//! statements inside one transaction. Each row gets what [`super::create`] would give it:
-//! the owner's team, `search_tokens` and `contact_points` built by the same code,
+//! A [`BulkLoad`] writes rows in one transaction, in as many [`BulkLoad::insert`] calls as
+//! the caller likes (the benchmark generator streams a million customers through one
+//! load); [`bulk_insert`] is a load of one call. Each row gets what [`super::create`] would
+//! give it: the owner's team, `search_tokens` and `contact_points` built by the same code,
 //! created/updated at and by, and version 1. The search text (jieba segmentation) is the
-//! expensive part, so it is computed on the blocking thread pool a few chunks ahead of the
-//! statement being executed.
+//! expensive part of preparing a row, so chunks are prepared on the blocking thread pool a
+//! few ahead of the one being written.
+//!
+//! Into a table that has rows, the rows go in with multi-row `INSERT … RETURNING id`
+//! statements and every index is maintained row by row. Into an empty table (the demo
+//! company, the benchmark data, a first import) the load drops the table's secondary
+//! indexes first and builds them after the rows (module `rebuild`): on SQLite also its
+//! full-text index trigger (the full-text tables are rebuilt from the table), on
+//! PostgreSQL also its foreign keys, and there the rows go in with `COPY` (module
+//! `copy`); the table's statistics are refreshed afterwards. Either way the rows, the
+//! indexes and what search finds are the same; a failure anywhere rolls back everything,
+//! the dropped indexes included.
+//!
+//! On SQLite a load runs on a connection of its own with a large page cache, closed
+//! after the load, so that no pooled connection keeps the load's memory.
 
-use super::decode::{bind_value, custom_value};
-use super::ident;
-use super::write::index_text;
+mod copy;
+mod insert;
+mod prepare;
+mod rebuild;
+
 use crate::events::{self, Change, NewEvent};
-use crate::{now, timestamp_value, Backend, Db, DbError, DbResult, Tx};
+use crate::{Backend, Db, DbError, DbResult, Tx};
 use chrono::{DateTime, Utc};
 use kehu_core::entity::{EntityDef, FieldDef};
 use kehu_core::validation::Changes;
 use kehu_core::FieldValue;
-use sea_query::{Expr, Query, Value};
+use prepare::{Context, SYSTEM_COLUMNS};
 use serde_json::{Map, Value as Json};
-use std::collections::{HashMap, VecDeque};
-use std::fmt::Write as _;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// The most parameters one SQLite statement may bind (`SQLITE_MAX_VARIABLE_NUMBER`).
@@ -28,19 +43,12 @@ pub const SQLITE_MAX_PARAMS: usize = 32_766;
 pub const POSTGRES_MAX_PARAMS: usize = 65_535;
 /// Rows per statement at most, even when more parameters would fit.
 const MAX_ROWS_PER_STATEMENT: usize = 1_000;
-/// Columns every row has besides its own fields.
-const SYSTEM_COLUMNS: [&str; 10] = [
-    "owner_id",
-    "team_id",
-    "custom",
-    "search_tokens",
-    "contact_points",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-    "version",
-];
+
+/// The SQLite page cache of a load's connection, in KiB. Rows inserted row by row change
+/// a dozen indexes at random places, and index builds sort in memory up to the cache's
+/// size; with the pool's small cache those pages went back and forth to the operating
+/// system's file cache (+31% generation speed with this one, BENCHMARKS.md).
+const BULK_PAGE_CACHE_KIB: u32 = 512 * 1024;
 
 /// One record to load: its owner, built-in field values and custom values, already
 /// validated (e.g. by [`kehu_core::validation::Schema`]).
@@ -79,8 +87,23 @@ impl BulkRow {
     }
 }
 
-/// Inserts many records of one entity in one transaction and gives their ids, in the
-/// order of `rows`.
+/// Whether a load into an empty table may build the indexes after the rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Into an empty table, drop the secondary indexes (and full-text trigger or foreign
+    /// keys) and build them after the rows; into a table with rows, maintain them row by
+    /// row.
+    #[default]
+    Auto,
+    /// Always maintain every index row by row. On PostgreSQL the fast path locks the
+    /// table from the start of the load to its commit and blocks writes to the tables it
+    /// references; a load into a table others use at the same time takes this one.
+    Incremental,
+}
+
+/// A load of many records of one entity in one transaction: [`BulkLoad::begin`], any
+/// number of [`BulkLoad::insert`]s, [`BulkLoad::finish`]. Dropped without `finish`, or
+/// after an `insert` failed, nothing of it is kept.
 ///
 /// This is for trusted loaders (the demo company, benchmark data, an import that has
 /// already checked each row and the caller's permissions): values are not validated
@@ -89,127 +112,207 @@ impl BulkRow {
 /// (`id`, `team_id`, timestamps, …) are refused, and every owner must be an active user.
 ///
 /// `actor_id` is recorded as `created_by`/`updated_by`; when `None`, each record's owner
-/// is. Unlike [`super::create`], no `created` event is written per record: a bulk load
+/// is. Unlike [`super::create`], no `created` event is written per record: the load
 /// appends a single summary event with action `bulk_created` whose changes give the
 /// `count` (and the `first_id`/`last_id`) of the records inserted.
-///
-/// On SQLite the full-text and trigram indexes are filled by the tables' triggers, row
-/// by row, as for any insert.
-///
-/// # Throughput
-///
-/// Measured with `tests/bulk.rs`'s ignored benchmark (200,000 realistic customers, release
-/// build, a shared 2-core machine): about 13,000 rows/s on SQLite and 9,000 on
-/// PostgreSQL, which is 58% and 75% of the database copying the same rows by itself with
-/// `INSERT … SELECT` in the same run. Index maintenance sets the limit, not the triggers:
-/// without the FTS5 tables SQLite takes about 40% of the time, but dropping the insert
-/// trigger and filling the FTS tables afterwards (`INSERT … SELECT` or `'rebuild'`)
-/// costs as much as the triggers, as does turning FTS5 automerge off, so rows go through
-/// the triggers. On SQLite the load's connection gets a large page cache
-/// (512 MB) for the time of the load: +31% on the 1M benchmark data set.
-pub async fn bulk_insert(
-    db: &Db,
-    entity: &'static EntityDef,
-    actor_id: Option<i64>,
-    rows: Vec<BulkRow>,
-) -> DbResult<Vec<i64>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    if entity.fields.len() > 64 {
-        return Err(DbError::Internal(anyhow::anyhow!(
-            "bulk_insert supports entities of at most 64 fields"
-        )));
-    }
-    let backend = db.backend();
-    let context = Arc::new(Context {
-        entity,
-        backend,
-        actor_id,
-        teams: active_user_teams(db).await?,
-        now: now(),
-    });
-    let mut tx = db.begin().await?;
-    if backend == Backend::Sqlite {
-        set_page_cache(&mut tx, BULK_PAGE_CACHE_KIB).await?;
-    }
-    let inserted = insert_all(&mut tx, context, rows).await;
-    if backend == Backend::Sqlite {
-        // Back to the pool's size before the commit (or the rollback on error): the
-        // pages become clean then and SQLite frees those over the limit, so the pooled
-        // connection does not keep the load's memory.
-        set_page_cache(&mut tx, crate::SQLITE_PAGE_CACHE_KIB).await?;
-    }
-    let ids = inserted?;
-    tx.commit().await?;
-    Ok(ids)
+pub struct BulkLoad {
+    tx: Tx,
+    /// SQLite: the pool whose database the load writes (through a connection of its own).
+    sqlite: Option<crate::SqlitePool>,
+    context: Arc<Context>,
+    /// Set when the table was empty and its indexes were dropped for the load.
+    suspended: Option<rebuild::Suspended>,
+    ids: LoadedIds,
+    failed: bool,
 }
 
-/// Each SQLite connection's page cache during a bulk load, in KiB. Every row changes
-/// a dozen indexes at random places; with the pool's small cache those pages go back
-/// and forth to the operating system's file cache for every chunk.
-const BULK_PAGE_CACHE_KIB: u32 = 512 * 1024;
-
-async fn set_page_cache(tx: &mut Tx, kib: u32) -> DbResult<()> {
-    tx.conn()
-        .execute_raw(&format!("PRAGMA cache_size = -{kib}"))
-        .await
+/// What the summary event says about the rows of a load.
+#[derive(Default)]
+struct LoadedIds {
+    count: usize,
+    first: Option<i64>,
+    last: Option<i64>,
 }
 
-/// Inserts the rows in chunks and appends the summary event, inside `tx`.
-async fn insert_all(tx: &mut Tx, context: Arc<Context>, rows: Vec<BulkRow>) -> DbResult<Vec<i64>> {
-    let Context {
-        entity,
-        backend,
-        actor_id,
-        ..
-    } = *context;
-    let total = rows.len();
-    let rows_per_chunk = rows_per_statement(backend, entity);
-    // Chunks are prepared (validated, indexed, turned into bind values) on the blocking
-    // pool, a few ahead of the one being written.
-    let depth = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
-    let mut remaining = rows.into_iter();
-    let mut first_row = 0;
-    let mut pending: VecDeque<tokio::task::JoinHandle<DbResult<Vec<Statement>>>> = VecDeque::new();
-    let mut ids = Vec::with_capacity(total);
-    loop {
-        while pending.len() < depth && first_row < total {
-            let chunk: Vec<BulkRow> = remaining.by_ref().take(rows_per_chunk).collect();
-            let context = Arc::clone(&context);
-            let start = first_row;
-            first_row += chunk.len();
-            pending.push_back(tokio::task::spawn_blocking(move || {
-                prepare_chunk(&context, start, chunk)
-            }));
-        }
-        let Some(next) = pending.pop_front() else {
-            break;
-        };
-        let statements = next.await.map_err(|e| DbError::Internal(e.into()))??;
-        for statement in statements {
-            let expected = statement.rows;
-            let mut inserted = execute(tx, statement).await?;
-            if inserted.len() != expected {
-                return Err(DbError::Internal(anyhow::anyhow!(
-                    "insert of {expected} rows returned {} ids",
-                    inserted.len()
-                )));
+impl BulkLoad {
+    /// Starts a load into `entity`'s table.
+    pub async fn begin(
+        db: &Db,
+        entity: &'static EntityDef,
+        actor_id: Option<i64>,
+        strategy: Strategy,
+    ) -> DbResult<BulkLoad> {
+        let context = Arc::new(Context::new(db, entity, actor_id).await?);
+        let (sqlite, mut tx) = match db {
+            Db::Sqlite(pool) => {
+                let tx = pool.begin_on_own_connection(BULK_PAGE_CACHE_KIB)?;
+                (Some(pool.clone()), Tx::Sqlite(tx))
             }
-            // Ids are handed out in VALUES order, so ascending ids are the rows' order.
-            inserted.sort_unstable();
-            ids.extend(inserted);
-        }
+            Db::Postgres(_) => (None, db.begin().await?),
+        };
+        let suspended = match strategy {
+            Strategy::Auto => rebuild::suspend_if_empty(&mut tx, entity.table).await?,
+            Strategy::Incremental => None,
+        };
+        Ok(BulkLoad {
+            tx,
+            sqlite,
+            context,
+            suspended,
+            ids: LoadedIds::default(),
+            failed: false,
+        })
     }
-    let count = ids.len() as i64;
+
+    /// Whether this load builds the table's indexes after its rows (the table was empty).
+    pub fn builds_indexes_after(&self) -> bool {
+        self.suspended.is_some()
+    }
+
+    /// Inserts rows; gives their ids, in the order of `rows`. A refused row is named by
+    /// its position in `rows` (`rows[12].owner_id`). After an error the load can only be
+    /// dropped.
+    pub async fn insert(&mut self, rows: Vec<BulkRow>) -> DbResult<Vec<i64>> {
+        if self.failed {
+            return Err(DbError::Internal(anyhow::anyhow!(
+                "an earlier insert of this bulk load failed"
+            )));
+        }
+        let written = self.write(rows).await;
+        match &written {
+            Ok(ids) => {
+                self.ids.count += ids.len();
+                self.ids.first = self.ids.first.or(ids.first().copied());
+                self.ids.last = ids.last().copied().or(self.ids.last);
+            }
+            Err(_) => self.failed = true,
+        }
+        written
+    }
+
+    /// Builds what was dropped, appends the summary event and commits.
+    pub async fn finish(self) -> DbResult<()> {
+        let BulkLoad {
+            mut tx,
+            sqlite,
+            context,
+            suspended,
+            ids,
+            failed,
+        } = self;
+        if failed {
+            return Err(DbError::Internal(anyhow::anyhow!(
+                "an insert of this bulk load failed"
+            )));
+        }
+        let rebuilt = suspended.is_some();
+        if let Some(suspended) = suspended {
+            rebuild::restore(&mut tx, suspended).await?;
+        }
+        if ids.count > 0 {
+            append_summary(&mut tx, &context, &ids).await?;
+        }
+        // On SQLite this also closes the load's connection and frees its page cache.
+        tx.commit().await?;
+        if let (Some(pool), true) = (sqlite, rebuilt) {
+            // The whole table went through the write-ahead log in one transaction; this
+            // copies it into the database and gives the log's disk space back (it does
+            // nothing while readers still use the log).
+            pool.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Prepares the rows in chunks on the blocking pool and writes them in order.
+    async fn write(&mut self, rows: Vec<BulkRow>) -> DbResult<Vec<i64>> {
+        let total = rows.len();
+        let context = Arc::clone(&self.context);
+        let table = context.entity.table;
+        // COPY into a table being rebuilt on PostgreSQL; it needs the ids beforehand.
+        let copy_ids = match (context.backend, &self.suspended) {
+            (Backend::Postgres, Some(_)) => Some(Arc::new(
+                copy::reserve_ids(&mut self.tx, table, total).await?,
+            )),
+            _ => None,
+        };
+        let rows_per_chunk = rows_per_statement(context.backend, context.entity);
+        let depth = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
+        let mut remaining = rows.into_iter();
+        let mut first_row = 0;
+        let mut pending: VecDeque<tokio::task::JoinHandle<DbResult<Vec<Write>>>> = VecDeque::new();
+        let mut ids = Vec::with_capacity(total);
+        loop {
+            while pending.len() < depth && first_row < total {
+                let chunk: Vec<BulkRow> = remaining.by_ref().take(rows_per_chunk).collect();
+                let context = Arc::clone(&context);
+                let copy_ids = copy_ids.clone();
+                let start = first_row;
+                first_row += chunk.len();
+                pending.push_back(tokio::task::spawn_blocking(move || {
+                    let ids = copy_ids
+                        .as_deref()
+                        .map(|ids| &ids[start..start + chunk.len()]);
+                    prepare_writes(&context, start, chunk, ids)
+                }));
+            }
+            let Some(next) = pending.pop_front() else {
+                break;
+            };
+            let writes = next.await.map_err(|e| DbError::Internal(e.into()))??;
+            for write in writes {
+                ids.extend(match write {
+                    Write::Insert(statement) => statement.execute(&mut self.tx).await?,
+                    Write::Copy(copy) => copy.execute(&mut self.tx).await?,
+                });
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// One statement of a chunk.
+enum Write {
+    Insert(insert::Statement),
+    Copy(copy::Copy),
+}
+
+/// A chunk's statements: COPYs with the given ids, or INSERTs.
+fn prepare_writes(
+    context: &Context,
+    first_row: usize,
+    rows: Vec<BulkRow>,
+    copy_ids: Option<&[i64]>,
+) -> DbResult<Vec<Write>> {
+    let table = context.entity.table;
+    let mut offset = 0;
+    prepare::prepare_chunk(context, first_row, rows)?
+        .into_iter()
+        .map(|batch| match copy_ids {
+            Some(ids) => {
+                let copy = copy::Copy::new(table, &batch, &ids[offset..offset + batch.rows]);
+                offset += batch.rows;
+                copy.map(Write::Copy)
+            }
+            None => Ok(Write::Insert(insert::Statement::new(
+                context.backend,
+                table,
+                batch,
+            ))),
+        })
+        .collect()
+}
+
+async fn append_summary(tx: &mut Tx, context: &Context, ids: &LoadedIds) -> DbResult<()> {
+    let count = ids.count as i64;
     events::append(
         &mut tx.conn(),
         &NewEvent {
-            entity: entity.name,
+            entity: context.entity.name,
             record_id: None,
             account_id: None,
             action: "bulk_created",
-            actor_id,
+            actor_id: context.actor_id,
             changes: vec![
                 Change {
                     field: "count".into(),
@@ -219,37 +322,45 @@ async fn insert_all(tx: &mut Tx, context: Arc<Context>, rows: Vec<BulkRow>) -> D
                 Change {
                     field: "first_id".into(),
                     old: Json::Null,
-                    new: ids.first().copied().into(),
+                    new: ids.first.into(),
                 },
                 Change {
                     field: "last_id".into(),
                     old: Json::Null,
-                    new: ids.last().copied().into(),
+                    new: ids.last.into(),
                 },
             ],
             summary: count.to_string(),
             source_ip: None,
         },
     )
-    .await?;
-    Ok(ids)
+    .await
 }
 
-/// What every chunk needs to know.
-struct Context {
+/// Inserts many records of one entity in one transaction (a [`BulkLoad`] of one
+/// [`BulkLoad::insert`] with [`Strategy::Auto`]) and gives their ids, in the order of
+/// `rows`.
+///
+/// # Throughput
+///
+/// The benchmark data set, 1M customers and 2M contacts loaded into empty tables on a
+/// shared 2-core machine: about 29,000 rows/s on SQLite and 20,000 on PostgreSQL, 3.5 and
+/// 4.5 times the row-by-row path. Writing the rows takes a third of that time, building
+/// the indexes, full-text tables and foreign keys afterwards two thirds (BENCHMARKS.md,
+/// "Generation (issue 2)").
+pub async fn bulk_insert(
+    db: &Db,
     entity: &'static EntityDef,
-    backend: Backend,
     actor_id: Option<i64>,
-    /// Active users and their teams.
-    teams: HashMap<i64, Option<i64>>,
-    now: DateTime<Utc>,
-}
-
-/// One multi-row INSERT, ready to run.
-struct Statement {
-    sql: String,
-    values: Vec<Value>,
-    rows: usize,
+    rows: Vec<BulkRow>,
+) -> DbResult<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut load = BulkLoad::begin(db, entity, actor_id, Strategy::Auto).await?;
+    let ids = load.insert(rows).await?;
+    load.finish().await?;
+    Ok(ids)
 }
 
 fn rows_per_statement(backend: Backend, entity: &EntityDef) -> usize {
@@ -260,188 +371,4 @@ fn rows_per_statement(backend: Backend, entity: &EntityDef) -> usize {
     // An upper bound of the columns a row can have: all its fields plus the system ones.
     let columns = entity.fields.len() + SYSTEM_COLUMNS.len();
     (limit / columns).clamp(1, MAX_ROWS_PER_STATEMENT)
-}
-
-async fn active_user_teams(db: &Db) -> DbResult<HashMap<i64, Option<i64>>> {
-    let select = Query::select()
-        .columns([ident("id"), ident("team_id")])
-        .from(ident("users"))
-        .and_where(Expr::col(ident("active")).eq(true))
-        .to_owned();
-    let pairs = db
-        .conn()
-        .fetch_all(&select, |row| {
-            Ok((
-                crate::conn::required(row.int("id"), "id")?,
-                row.int("team_id")?,
-            ))
-        })
-        .await?;
-    Ok(pairs.into_iter().collect())
-}
-
-/// The position of a field in its entity's catalogue, if it is one of its fields.
-fn field_index(entity: &EntityDef, field: &FieldDef) -> Option<usize> {
-    entity
-        .fields
-        .iter()
-        .position(|f| std::ptr::eq(f, field))
-        .or_else(|| entity.fields.iter().position(|f| f.name == field.name))
-}
-
-fn row_error(row: usize, field: &str, code: &str, message: &str) -> DbError {
-    DbError::field(&format!("rows[{row}].{field}"), code, message)
-}
-
-/// Validates the shape of a chunk's rows, builds their search text and bind values, and
-/// splits them into statements of rows that set the same fields.
-fn prepare_chunk(
-    context: &Context,
-    first_row: usize,
-    rows: Vec<BulkRow>,
-) -> DbResult<Vec<Statement>> {
-    let entity = context.entity;
-    let mut statements = Vec::new();
-    let mut current: Option<(u64, Vec<&'static FieldDef>)> = None;
-    let mut values: Vec<Value> = Vec::new();
-    let mut count = 0;
-    for (offset, row) in rows.into_iter().enumerate() {
-        let index = first_row + offset;
-        // Which fields the row sets, in catalogue order, the last value of a repeated field winning.
-        let mut slots: Vec<Option<FieldValue>> = vec![None; entity.fields.len()];
-        let mut mask = 0u64;
-        for (field, value) in row.fields {
-            let Some(position) = field_index(entity, field) else {
-                return Err(row_error(
-                    index,
-                    field.name,
-                    "unknown_field",
-                    "is not a field of this record",
-                ));
-            };
-            let def = &entity.fields[position];
-            if def.read_only || def.name == "owner_id" {
-                return Err(row_error(
-                    index,
-                    def.name,
-                    "read_only",
-                    "is set by the system",
-                ));
-            }
-            mask |= 1 << position;
-            slots[position] = Some(value);
-        }
-        let Some(team_id) = context.teams.get(&row.owner_id).copied() else {
-            return Err(row_error(
-                index,
-                "owner_id",
-                "unknown_user",
-                "is not an active user",
-            ));
-        };
-        if current.as_ref().is_some_and(|(m, _)| *m != mask) {
-            let (_, fields) = current.take().expect("checked");
-            statements.push(statement(
-                context,
-                &fields,
-                count,
-                std::mem::take(&mut values),
-            ));
-            count = 0;
-        }
-        current.get_or_insert_with(|| {
-            (
-                mask,
-                entity
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, f)| f)
-                    .collect(),
-            )
-        });
-        // The searchable and contact-point fields, as `index_text` reads them.
-        let mut indexed = Map::new();
-        for (field, value) in entity.fields.iter().zip(&slots) {
-            let Some(value) = value else { continue };
-            if field.searchable || field.contact_point {
-                indexed.insert(field.name.to_string(), value.to_json());
-            }
-            values.push(bind_value(context.backend, field.kind, value));
-        }
-        let custom: Map<String, Json> = row
-            .custom
-            .into_iter()
-            .filter(|(_, v)| !v.is_null())
-            .collect();
-        let (tokens, points) = index_text(entity, &indexed, &custom);
-        let at = timestamp_value(context.backend, row.created_at.unwrap_or(context.now));
-        let by = context.actor_id.unwrap_or(row.owner_id);
-        values.extend([
-            row.owner_id.into(),
-            team_id.into(),
-            custom_value(context.backend, &custom),
-            tokens.into(),
-            points.into(),
-            at.clone(),
-            at,
-            by.into(),
-            by.into(),
-            1i64.into(),
-        ]);
-        count += 1;
-    }
-    if let Some((_, fields)) = current {
-        statements.push(statement(context, &fields, count, values));
-    }
-    Ok(statements)
-}
-
-/// `INSERT INTO table (columns) VALUES (…), … RETURNING id` for `rows` rows.
-fn statement(
-    context: &Context,
-    fields: &[&'static FieldDef],
-    rows: usize,
-    values: Vec<Value>,
-) -> Statement {
-    let columns: Vec<&str> = fields
-        .iter()
-        .map(|f| f.name)
-        .chain(SYSTEM_COLUMNS)
-        .collect();
-    let mut sql = format!("INSERT INTO \"{}\" (", context.entity.table);
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "\"{column}\"");
-    }
-    sql.push_str(") VALUES ");
-    let mut parameter = 0;
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..columns.len() {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            parameter += 1;
-            match context.backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    let _ = write!(sql, "${parameter}");
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql.push_str(" RETURNING \"id\"");
-    debug_assert_eq!(values.len(), parameter);
-    Statement { sql, values, rows }
-}
-
-async fn execute(tx: &mut Tx, statement: Statement) -> DbResult<Vec<i64>> {
-    tx.conn()
-        .fetch_ints_sql(&statement.sql, sea_query::Values(statement.values))
-        .await
 }

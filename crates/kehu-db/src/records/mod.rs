@@ -16,7 +16,7 @@ pub(crate) use list::{get_in, matching_ids};
 pub(crate) use write::{account_of, index_text};
 pub use write::{create, create_in, restore, soft_delete, update};
 mod bulk;
-pub use bulk::{bulk_insert, BulkRow, POSTGRES_MAX_PARAMS, SQLITE_MAX_PARAMS};
+pub use bulk::{bulk_insert, BulkLoad, BulkRow, Strategy, POSTGRES_MAX_PARAMS, SQLITE_MAX_PARAMS};
 
 use chrono::{DateTime, Utc};
 use kehu_core::entity::{EntityDef, FieldDef};

@@ -122,6 +122,28 @@ impl SqlitePool {
         Ok(SqliteTx { conn, open: true })
     }
 
+    /// Starts a write transaction (`BEGIN IMMEDIATE`) on a connection of its own, opened
+    /// with the pool's settings except for a page cache of `page_cache_kib`, and closed
+    /// when the transaction ends. For a bulk load, whose index builds sort within the page
+    /// cache: the pooled writer would keep that memory for the life of the process.
+    ///
+    /// The transaction does not wait for the pool's writer; a write of this process while
+    /// it is open waits in SQLite's busy handler, as a write of another process would.
+    pub(crate) fn begin_on_own_connection(&self, page_cache_kib: u32) -> DbResult<SqliteTx> {
+        let settings = Settings {
+            page_cache_kib,
+            ..(*self.settings).clone()
+        };
+        let conn = open_connection(&settings)?;
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(internal)?;
+        // A mutex that nobody else sees, so that the transaction has the shape of one on
+        // the writer; locking it cannot fail.
+        let conn = Arc::new(tokio::sync::Mutex::new(conn))
+            .try_lock_owned()
+            .map_err(|e| DbError::Internal(e.into()))?;
+        Ok(SqliteTx { conn, open: true })
+    }
+
     /// Runs a statement outside any transaction: on a reader when it only reads, on the
     /// writer otherwise (`UPDATE … RETURNING`, say).
     pub(crate) async fn read_or_write(
@@ -229,6 +251,12 @@ impl SqliteTx {
         let outcome = self.conn.execute_batch(sql).map_err(internal);
         after_statement(started).await;
         outcome
+    }
+
+    /// The transaction's connection, for statements that [`crate::Conn`] has no shape for
+    /// (reading the schema from `sqlite_master`). Runs inline, like every statement here.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// Makes the changes permanent.
