@@ -193,6 +193,9 @@ pub struct InAppResult {
     pub seconds: Vec<f64>,
     /// Per round: seconds until readers saw the new run (before the old one is deleted).
     pub visible: Vec<f64>,
+    /// Per round: CPU seconds the process used (all threads), which a busy machine
+    /// inflates less than the elapsed time.
+    pub cpu: Vec<f64>,
     pub customers: i64,
     /// The last round's run (left in place).
     pub run_id: i64,
@@ -313,6 +316,7 @@ pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResu
     let mut result = InAppResult {
         seconds: Vec::new(),
         visible: Vec::new(),
+        cpu: Vec::new(),
         customers: 0,
         run_id: 0,
         writer: Vec::new(),
@@ -321,10 +325,12 @@ pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResu
         let stop = Arc::new(AtomicBool::new(false));
         let writer = tokio::spawn(concurrent_writer(db.clone(), Arc::clone(&stop)));
         let started = Instant::now();
+        let cpu_before = process_cpu_seconds();
         let recomputed = recompute(&db, as_of(), &settings, None)
             .await
             .context("recomputing customer values")?;
         let seconds = started.elapsed().as_secs_f64();
+        let cpu = process_cpu_seconds() - cpu_before;
         let run_id = recomputed.run_id;
         stop.store(true, Ordering::Relaxed);
         let latency = writer.await??;
@@ -339,7 +345,7 @@ pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResu
         result.run_id = run_id;
         let phases = recomputed.phases;
         eprintln!(
-            "  in-app round {}: {seconds:.2} s for {} customers (read {:.2} s, compute {:.2} s, store {:.2} s: visible after {:.2} s; cleanup {:.2} s); concurrent inserts: {} writes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "  in-app round {}: {seconds:.2} s ({cpu:.1} s of CPU) for {} customers (read {:.2} s, compute {:.2} s, store {:.2} s: visible after {:.2} s; cleanup {:.2} s); concurrent inserts: {} writes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             round + 1,
             run.customers,
             phases.read.as_secs_f64(),
@@ -353,11 +359,32 @@ pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResu
             latency.max_ms
         );
         result.seconds.push(seconds);
+        result.cpu.push(cpu);
         result.visible.push(phases.until_visible().as_secs_f64());
         result.writer.push(latency);
     }
     db.close().await;
     Ok(result)
+}
+
+/// User and system CPU time of this process so far (Linux `/proc/self/stat`; 0 elsewhere).
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // After the command name in parentheses: fields 14 and 15 are utime and stime, in
+    // clock ticks (100 a second on Linux).
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Inserts one row per short write transaction (`Db::begin`, i.e. `BEGIN IMMEDIATE`,

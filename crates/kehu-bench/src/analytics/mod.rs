@@ -223,9 +223,10 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             })
             .collect();
         details.push(format!(
-            "- in-app rounds: visible after {} s, done after {} s; concurrent writer per round: {}",
+            "- in-app rounds: visible after {} s, done after {} s, CPU {} s; concurrent writer per round: {}",
             join_seconds(&result.visible),
             join_seconds(&result.seconds),
+            join_seconds(&result.cpu),
             writers.join("; ")
         ));
         // The rfm target's output of the same purchases, when it ran in this work directory.

@@ -174,30 +174,38 @@ struct HistoryForecast {
 }
 
 impl Predictor {
-    /// The predictions of customers in order. Customers with the same history share its
-    /// forecast (thirteen hypergeometric functions): in a year of daily orders thousands
-    /// of one-time buyers share each first purchase day.
+    /// The predictions of customers in order.
+    ///
+    /// One-time buyers with the same first purchase day share one history, and in a year
+    /// of daily orders there are thousands of them per day: theirs is computed once
+    /// (thirteen hypergeometric functions). Repeat buyers' histories are nearly all
+    /// different (on the benchmark's million customers, keeping them all cost more in
+    /// allocation than the few shared ones saved), so theirs are computed each time.
     fn predict_all(
         &self,
         customers: &[(&CustomerSummary, &PurchaseTotals<i64>)],
     ) -> anyhow::Result<Vec<Prediction>> {
-        let mut forecasts: HashMap<(u32, u64, u64), HistoryForecast> = HashMap::new();
+        let mut one_time: HashMap<(u64, u64), HistoryForecast> = HashMap::new();
         let mut predictions = Vec::with_capacity(customers.len());
         for &(summary, totals) in customers {
-            let key = (
-                summary.frequency,
-                summary.recency.to_bits(),
-                summary.age.to_bits(),
-            );
-            let forecast = match forecasts.entry(key) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => new.insert(HistoryForecast {
+            let forecast = || -> anyhow::Result<HistoryForecast> {
+                Ok(HistoryForecast {
                     expected_purchases: self
                         .model
                         .expected_purchases(summary, self.horizon_periods),
                     p_alive: self.model.p_alive(summary),
                     months: ClvMonths::of(&self.model, summary, &self.clv)?,
-                }),
+                })
+            };
+            let own;
+            let forecast = if summary.frequency == 0 {
+                match one_time.entry((summary.recency.to_bits(), summary.age.to_bits())) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(new) => new.insert(forecast()?),
+                }
+            } else {
+                own = forecast()?;
+                &own
             };
             let avg_spend = match &self.spend {
                 Some(spend) => spend.expected_average_spend(summary)?,
