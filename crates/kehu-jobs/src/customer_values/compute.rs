@@ -353,7 +353,7 @@ mod tests {
         let mut orders = Vec::new();
         for k in 0..3 {
             let date = day("2024-01-01") + chrono::Duration::days(60 * k);
-            orders.extend([(1, date, 5_000), (1, date, 5_000)]);
+            orders.extend([(1, date, 10_000), (1, date, 10_000)]);
         }
         for k in 0..6 {
             orders.push((
