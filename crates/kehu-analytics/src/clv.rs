@@ -68,18 +68,51 @@ pub fn customer_lifetime_value(
     expected_spend: f64,
     settings: &ClvSettings,
 ) -> Result<f64, AnalyticsError> {
-    settings.validate()?;
-    let mut value = 0.0;
-    let mut previous = 0.0;
-    let mut discount = 1.0;
-    for month in 1..=settings.months {
-        let cumulative =
-            model.expected_purchases(customer, f64::from(month) * settings.periods_per_month);
-        discount /= 1.0 + settings.monthly_discount_rate;
-        value += expected_spend * (cumulative - previous) * discount;
-        previous = cumulative;
+    Ok(ClvMonths::of(model, customer, settings)?.value(expected_spend))
+}
+
+/// The model's part of [`customer_lifetime_value`]: each month's expected purchases and
+/// discount factor. They depend on the purchase history (x, tₓ, T) alone, which many
+/// customers share (in a year of daily orders, thousands of one-time buyers share each
+/// first purchase day), so a caller pricing a million customers computes them once per
+/// history and [`ClvMonths::value`] per customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClvMonths {
+    /// (E[Y(m·k)] − E[Y((m−1)·k)], 1 / (1 + d)^m) for m = 1..H.
+    months: Vec<(f64, f64)>,
+}
+
+impl ClvMonths {
+    /// The months of `customer`'s history under `model`.
+    pub fn of(
+        model: &impl RepeatPurchaseModel,
+        customer: &CustomerSummary,
+        settings: &ClvSettings,
+    ) -> Result<ClvMonths, AnalyticsError> {
+        settings.validate()?;
+        let mut months = Vec::with_capacity(settings.months as usize);
+        let mut previous = 0.0;
+        let mut discount = 1.0;
+        for month in 1..=settings.months {
+            let cumulative =
+                model.expected_purchases(customer, f64::from(month) * settings.periods_per_month);
+            discount /= 1.0 + settings.monthly_discount_rate;
+            months.push((cumulative - previous, discount));
+            previous = cumulative;
+        }
+        Ok(ClvMonths { months })
     }
-    Ok(value)
+
+    /// The CLV at `expected_spend` per purchase, summed month by month in the order
+    /// (and with the roundings) of the formula, so the value is the same to the last bit
+    /// whether the months were computed for this customer or shared.
+    pub fn value(&self, expected_spend: f64) -> f64 {
+        self.months
+            .iter()
+            .fold(0.0, |value, &(purchases, discount)| {
+                value + expected_spend * purchases * discount
+            })
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! | who brings 80 % of revenue? | [`abc`] |
 //! | what is a customer worth (planning numbers)? | [`clv_cashflow`] |
 //! | what will each customer buy, are they still alive? | [`bgnbd`], [`pareto_nbd`], [`gamma_gamma`], [`clv`] |
-//! | from purchases to model input | [`summary`] |
+//! | from purchases to model input | [`summary`], [`totals`] |
 //! | new / active / at risk / dormant / lost | [`lifecycle`] |
 //! | fitting machinery | [`mle`], [`optimize`], [`special`] |
 
@@ -36,10 +36,11 @@ pub mod settings;
 pub mod special;
 mod sum;
 pub mod summary;
+pub mod totals;
 
 pub use abc::{abc_classes, AbcClass, AbcRow, AbcThresholds};
 pub use bgnbd::{fit_bgnbd, BgNbdParams};
-pub use clv::{customer_lifetime_value, ClvSettings, RepeatPurchaseModel};
+pub use clv::{customer_lifetime_value, ClvMonths, ClvSettings, RepeatPurchaseModel};
 pub use clv_cashflow::{cash_flow_clv, CashFlowClv, CashFlowInputs, CashFlowYear};
 pub use error::AnalyticsError;
 pub use gamma_gamma::{fit_gamma_gamma, GammaGammaParams};
@@ -54,3 +55,4 @@ pub use rfm::{rfm_measures, rfm_scores, rfm_table, RfmConfig, RfmMeasures, RfmRo
 pub use segments::{SegmentMap, SegmentRule};
 pub use settings::{AnalyticsSettings, LifecycleRules, SegmentNames, SettingError, SEGMENT_KEYS};
 pub use summary::{build_summaries, CustomerSummary, Period};
+pub use totals::PurchaseTotals;

@@ -172,6 +172,28 @@ impl Conn<'_> {
         })
     }
 
+    /// Runs a query and gives each row to `each` as it is read, without collecting them:
+    /// for reads of millions of rows that are summed on the way (the purchase history).
+    pub async fn for_each<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+        mut each: impl FnMut(&dyn DynRow) -> sqlx::Result<()>,
+    ) -> DbResult<()> {
+        if self.backend() == Backend::Sqlite {
+            self.sqlite(stmt, Purpose::Read, |row| Ok(each(row)?))
+                .await?;
+            return Ok(());
+        }
+        on_postgres!(self, stmt, |sql, values, executor| {
+            // Callers read in ranges, so a range's rows may be held at once here.
+            let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
+            for row in &rows {
+                each(row)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Runs a query that returns at most one row.
     pub async fn fetch_optional<S, T>(
         &mut self,

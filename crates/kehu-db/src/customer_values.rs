@@ -4,7 +4,7 @@
 //!
 //! A run is written in small transactions, so the SQLite write lock is never held for
 //! long, and only counts once [`finish_run`] has set `computed_at`; readers keep seeing
-//! the previous complete run until then. Every read joins the customer and applies the
+//! the previous complete run until then, and [`discard_older_runs`] clears it away after. Every read joins the customer and applies the
 //! reader's customer visibility, so a sales rep's figures cover only their customers.
 
 use crate::conn::{required, DynRow};
@@ -200,7 +200,7 @@ pub async fn store_values(db: &Db, run_id: i64, values: &[CustomerValue]) -> DbR
     Ok(())
 }
 
-/// Makes a run's results the current ones and clears away older runs (in batches).
+/// Makes a run's results the current ones: readers switch to it at once.
 pub async fn finish_run(
     db: &Db,
     run_id: i64,
@@ -217,6 +217,11 @@ pub async fn finish_run(
         .and_where(Expr::col(ident("id")).eq(run_id))
         .to_owned();
     db.conn().execute(&update).await?;
+    Ok(())
+}
+
+/// Deletes the runs older than `run_id` (finished or abandoned), in batches.
+pub async fn discard_older_runs(db: &Db, run_id: i64) -> DbResult<()> {
     let older = Query::select()
         .column(ident("id"))
         .from(ident("analytics_runs"))

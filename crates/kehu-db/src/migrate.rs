@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/sqlite/0009_live_scope_indexes.sql")),
     (10, include_str!("../migrations/sqlite/0010_custom_fields_epoch.sql")),
+    (11, include_str!("../migrations/sqlite/0011_customer_values_speed.sql")),
     (14, include_str!("../migrations/sqlite/0014_team_list_indexes.sql")),
 ];
 #[rustfmt::skip]
@@ -31,6 +32,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_analytics_settings.sql")),
     (9, include_str!("../migrations/postgres/0009_live_scope_indexes.sql")),
     (10, include_str!("../migrations/postgres/0010_custom_fields_epoch.sql")),
+    (11, include_str!("../migrations/postgres/0011_customer_values_speed.sql")),
     (14, include_str!("../migrations/postgres/0014_team_list_indexes.sql")),
 ];
 

@@ -12,6 +12,7 @@ use kehu_db::{roles, users, Db};
 use kehu_jobs::customer_values::{recompute, ValueSettings};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, Executor, Row, SqliteConnection};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -190,7 +191,14 @@ fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
 /// The recomputation's time and the concurrent writer's latencies.
 pub struct InAppResult {
     pub seconds: Vec<f64>,
+    /// Per round: seconds until readers saw the new run (before the old one is deleted).
+    pub visible: Vec<f64>,
+    /// Per round: CPU seconds the process used (all threads), which a busy machine
+    /// inflates less than the elapsed time.
+    pub cpu: Vec<f64>,
     pub customers: i64,
+    /// The last round's run (left in place).
+    pub run_id: i64,
     /// Per round: (writes, p50 ms, p99 ms, max ms) of the concurrent inserts.
     pub writer: Vec<WriterLatency>,
 }
@@ -207,31 +215,123 @@ impl InAppResult {
         median(self.seconds.clone())
     }
 
+    pub fn median_visible(&self) -> f64 {
+        median(self.visible.clone())
+    }
+
     /// The worst round's maximum insert latency.
     pub fn max_writer_ms(&self) -> f64 {
         self.writer.iter().map(|w| w.max_ms).fold(0.0, f64::max)
     }
 }
 
+/// Compares the stored RFM scores, segments and ABC classes of run `run_id` with the
+/// output of `kehu analytics rfm` on the same purchases (`cli_output`, written by the
+/// `rfm` target): the job must score every customer as the command line does.
+pub async fn compare_with_cli(
+    target: &Target,
+    run_id: i64,
+    cli_output: &Path,
+) -> anyhow::Result<String> {
+    let mut conn = SqliteConnection::connect(target.url()).await?;
+    let rows = sqlx::query(
+        "SELECT account_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+                segment, abc_class
+           FROM customer_values WHERE run_id = ? ORDER BY account_id",
+    )
+    .bind(run_id)
+    .fetch_all(&mut conn)
+    .await?;
+    conn.close().await?;
+    let stored: Vec<(i64, String)> = rows
+        .iter()
+        .map(|row| {
+            let money: i64 = row.get(3);
+            let line = format!(
+                "{},{},{},{}.{:02},{},{},{},{},{}",
+                row.get::<i64, _>(0),
+                row.get::<i64, _>(1),
+                row.get::<i64, _>(2),
+                money / 100,
+                money % 100,
+                row.get::<i64, _>(4),
+                row.get::<i64, _>(5),
+                row.get::<i64, _>(6),
+                row.get::<String, _>(7),
+                row.get::<String, _>(8),
+            );
+            (row.get::<i64, _>(0), line)
+        })
+        .collect();
+    let text = std::fs::read_to_string(cli_output)
+        .with_context(|| format!("reading {}", cli_output.display()))?;
+    let mut cli: Vec<(i64, &str)> = text
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let id = line.split(',').next().unwrap_or_default();
+            Ok((id.parse::<i64>()?, line))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    cli.sort_unstable_by_key(|&(id, _)| id);
+    anyhow::ensure!(
+        cli.len() == stored.len(),
+        "the job stored {} customers, the command line printed {}",
+        stored.len(),
+        cli.len()
+    );
+    let differing: Vec<String> = stored
+        .iter()
+        .zip(&cli)
+        .filter(|((_, app), (_, line))| app != line)
+        .map(|((_, app), (_, line))| format!("app {app} / cli {line}"))
+        .collect();
+    anyhow::ensure!(
+        differing.is_empty(),
+        "{} customers scored differently, e.g. {}",
+        differing.len(),
+        differing
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    Ok(format!(
+        "the stored scores equal `kehu analytics rfm`'s output for all {} customers",
+        stored.len()
+    ))
+}
+
 pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResult> {
     let db = Db::connect(target.url()).await?;
+    // A database loaded by an older build gets the newer migrations (and indexes) here,
+    // before anything is timed.
+    db.migrate().await?;
+    db.refresh_statistics(false).await?;
     db.conn()
         .execute_raw("CREATE TABLE IF NOT EXISTS bench_writes (id INTEGER PRIMARY KEY, at TEXT)")
         .await?;
     let settings = ValueSettings::default();
     let mut result = InAppResult {
         seconds: Vec::new(),
+        visible: Vec::new(),
+        cpu: Vec::new(),
         customers: 0,
+        run_id: 0,
         writer: Vec::new(),
     };
     for round in 0..rounds {
         let stop = Arc::new(AtomicBool::new(false));
         let writer = tokio::spawn(concurrent_writer(db.clone(), Arc::clone(&stop)));
         let started = Instant::now();
-        let run_id = recompute(&db, as_of(), &settings, None)
+        let cpu_before = process_cpu_seconds();
+        let recomputed = recompute(&db, as_of(), &settings, None)
             .await
             .context("recomputing customer values")?;
         let seconds = started.elapsed().as_secs_f64();
+        let cpu = process_cpu_seconds() - cpu_before;
+        let run_id = recomputed.run_id;
         stop.store(true, Ordering::Relaxed);
         let latency = writer.await??;
         let run = kehu_db::customer_values::latest_run(&db)
@@ -242,37 +342,49 @@ pub async fn measure(target: &Target, rounds: usize) -> anyhow::Result<InAppResu
             "the latest run is not the one just computed"
         );
         result.customers = run.customers;
+        result.run_id = run_id;
+        let phases = recomputed.phases;
         eprintln!(
-            "  in-app round {}: {seconds:.2} s for {} customers; concurrent inserts: {} writes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "  in-app round {}: {seconds:.2} s ({cpu:.1} s of CPU) for {} customers (read {:.2} s, compute {:.2} s, store {:.2} s: visible after {:.2} s; cleanup {:.2} s); concurrent inserts: {} writes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             round + 1,
             run.customers,
+            phases.read.as_secs_f64(),
+            phases.compute.as_secs_f64(),
+            phases.store.as_secs_f64(),
+            phases.until_visible().as_secs_f64(),
+            phases.cleanup.as_secs_f64(),
             latency.writes,
             latency.p50_ms,
             latency.p99_ms,
             latency.max_ms
         );
         result.seconds.push(seconds);
+        result.cpu.push(cpu);
+        result.visible.push(phases.until_visible().as_secs_f64());
         result.writer.push(latency);
-        // Keep the database the same size from round to round.
-        for old in older_runs(&db, run_id).await? {
-            kehu_db::customer_values::discard_run(&db, old).await?;
-        }
     }
     db.close().await;
     Ok(result)
 }
 
-async fn older_runs(db: &Db, latest: i64) -> anyhow::Result<Vec<i64>> {
-    if db.backend() != kehu_db::Backend::Sqlite {
-        anyhow::bail!("the in-app benchmark runs on SQLite");
-    }
-    Ok(db
-        .conn()
-        .fetch_ints_sql(
-            "SELECT id FROM analytics_runs WHERE id <> ?",
-            sea_query::Values(vec![latest.into()]),
-        )
-        .await?)
+/// User and system CPU time of this process so far (Linux `/proc/self/stat`; 0 elsewhere).
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // After the command name in parentheses: fields 14 and 15 are utime and stime, in
+    // clock ticks (100 a second on Linux).
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Inserts one row per short write transaction (`Db::begin`, i.e. `BEGIN IMMEDIATE`,

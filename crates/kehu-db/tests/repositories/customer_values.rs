@@ -90,6 +90,9 @@ async fn a_run_counts_only_once_finished_and_replaces_the_previous_one(db: Db) {
     customer_values::finish_run(&db, second, &json!({}), 1, 1)
         .await
         .unwrap();
+    customer_values::discard_older_runs(&db, second)
+        .await
+        .unwrap();
     assert_eq!(
         customer_values::latest_run(&db).await.unwrap().unwrap().id,
         second
@@ -255,6 +258,9 @@ async fn the_customer_list_filters_on_the_latest_complete_run(db: Db) {
         ["快流失的客户"]
     );
     customer_values::finish_run(&db, second, &json!({}), 2, 4)
+        .await
+        .unwrap();
+    customer_values::discard_older_runs(&db, second)
         .await
         .unwrap();
     assert!(listed(&[("lifecycle_stage", "at_risk")]).await.is_empty());

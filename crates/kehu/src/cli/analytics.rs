@@ -187,7 +187,7 @@ pub fn run(args: AnalyticsArgs) -> anyhow::Result<()> {
 }
 
 /// The complete output of a command.
-fn render(args: AnalyticsArgs) -> anyhow::Result<String> {
+pub(crate) fn render(args: AnalyticsArgs) -> anyhow::Result<String> {
     match args.command {
         AnalyticsCommand::Rfm(args) => rfm(&args),
         AnalyticsCommand::Clv(args) => clv(&args),

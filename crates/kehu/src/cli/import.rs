@@ -241,4 +241,106 @@ mod tests {
         }
         db.close().await;
     }
+
+    /// The analytics command line's RFM table of a CSV file, as JSON rows by customer id.
+    fn cli_rfm(file: &Path, as_of: &str) -> Vec<serde_json::Value> {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: crate::cli::analytics::AnalyticsArgs,
+        }
+        let file = file.display().to_string();
+        let argv = [
+            "kehu",
+            "rfm",
+            "--transactions",
+            &file,
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+        ];
+        let cli = <Cli as clap::Parser>::try_parse_from(argv).unwrap();
+        let output = crate::cli::analytics::render(cli.args).unwrap();
+        serde_json::from_str(&output).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_app_scores_imported_orders_as_the_command_line_scores_the_file() {
+        let dir = temp_dir();
+        let (db, first, _) = database(&dir.0).await;
+        let owner = kehu_db::users::list(&db).await.unwrap()[0].id;
+        // 60 more customers, so that every class has several and edges fall on ties.
+        let more = records::bulk_insert(
+            &db,
+            &ACCOUNT,
+            None,
+            (0..60)
+                .map(|n| BulkRow {
+                    owner_id: owner,
+                    fields: vec![(
+                        ACCOUNT.field("name").unwrap(),
+                        FieldValue::Text(format!("客户{n}")),
+                    )],
+                    ..BulkRow::default()
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+        let mut csv = String::from("customer_id,date,amount\n");
+        let customers: Vec<i64> = std::iter::once(first).chain(more).collect();
+        for (n, id) in customers.iter().enumerate() {
+            let n = n as i64;
+            // Varied counts, days (some twice a day) and totals, many of them equal
+            // (n % 7 buys the same) and amounts in cents that floats do not hold exactly.
+            for k in 0..=(n % 9) {
+                let day = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()
+                    + chrono::Duration::days((n * 37 + k * 53) % 700);
+                let cents = 1_999 + (n % 7) * 1_010 + k * 10;
+                csv.push_str(&format!("{id},{day},{}.{:02}\n", cents / 100, cents % 100));
+                if k == 1 {
+                    csv.push_str(&format!("{id},{day},0.10\n"));
+                }
+            }
+        }
+        // After the as-of day: counted by neither.
+        csv.push_str(&format!("{first},2025-06-01,500.00\n"));
+        let file = dir.0.join("orders.csv");
+        std::fs::write(&file, &csv).unwrap();
+        import_orders(&db, &file).await.unwrap();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        kehu_jobs::customer_values::recompute(
+            &db,
+            as_of,
+            &kehu_jobs::customer_values::ValueSettings::default(),
+            None,
+        )
+        .await
+        .unwrap();
+
+        let cli = cli_rfm(&file, "2024-12-31");
+        assert_eq!(cli.len(), customers.len());
+        for row in cli {
+            let id: i64 = row["customer_id"].as_str().unwrap().parse().unwrap();
+            let stored =
+                kehu_db::customer_values::value_of_account(&db, &Visibility::Everything, id)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("customer {id} was analysed"));
+            let app = serde_json::json!({
+                "customer_id": id.to_string(),
+                "recency": stored.recency_days,
+                "frequency": stored.frequency,
+                "monetary": stored.monetary as f64 / 100.0,
+                "r": stored.r_score,
+                "f": stored.f_score,
+                "m": stored.m_score,
+                "segment": stored.segment,
+                "abc": stored.abc_class,
+            });
+            assert_eq!(app, row, "customer {id}");
+        }
+        db.close().await;
+    }
 }
