@@ -27,26 +27,45 @@ const FILTERS: &[(&str, &str)] = &[
     ("created_at__gte", "2025-01-01"),
 ];
 const SORTS: &[&str] = &["-created_at", "-updated_at", "name", "-id", "-credit_limit"];
+/// The search terms of `bench/kehu.lua` (the wrk mix), and a single common surname.
 const TERMS: &[&str] = &[
     "科技",
     "贸易",
     "物流",
+    "电子",
+    "制造",
+    "餐饮",
     "华信",
     "鼎盛",
+    "恒通",
+    "金桥",
+    "瑞丰",
+    "宏达",
     "张伟",
     "王芳",
     "李娜",
+    "刘洋",
+    "陈静",
+    "王磊",
+    "李强",
+    "张敏",
     "欧阳",
     "深圳",
+    "杭州",
+    "苏州",
     "深圳 科技",
+    "上海 贸易",
     "张伟 经理",
     "138",
     "1391234",
     "0755",
+    "8613",
     "5678",
+    "186 2",
     "sales@",
     "huaxin",
     "wang.li",
+    "zhangwei",
     "Smith",
     "Northwind",
     "trading",
@@ -92,6 +111,7 @@ pub async fn run(target: &Target, reps: usize, only: Option<&str>) -> anyhow::Re
                     limit: 50,
                     cursor: None,
                     in_recycle_bin: false,
+                    whole_words: false,
                 };
                 let mut line = format!("{:<44}", format!("{field}={value}&sort={sort}"));
                 for (_, actor) in &people {
@@ -122,6 +142,7 @@ pub async fn run(target: &Target, reps: usize, only: Option<&str>) -> anyhow::Re
                             limit: 20,
                             cursor: None,
                             in_recycle_bin: false,
+                            whole_words: false,
                         };
                         list(
                             &db,

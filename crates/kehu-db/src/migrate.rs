@@ -18,6 +18,7 @@ const SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../migrations/sqlite/0009_live_scope_indexes.sql")),
     (10, include_str!("../migrations/sqlite/0010_custom_fields_epoch.sql")),
     (11, include_str!("../migrations/sqlite/0011_customer_values_speed.sql")),
+    (12, include_str!("../migrations/sqlite/0012_search_scope_marks.sql")),
     (14, include_str!("../migrations/sqlite/0014_team_list_indexes.sql")),
 ];
 #[rustfmt::skip]

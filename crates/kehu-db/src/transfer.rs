@@ -180,6 +180,7 @@ async fn select(
         limit: 1,
         cursor: None,
         in_recycle_bin: false,
+        whole_words: false,
     };
     let backend = conn.backend();
     let accounts = conn

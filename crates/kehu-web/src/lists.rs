@@ -82,6 +82,7 @@ pub fn parse_list_request(
             limit,
             cursor,
             in_recycle_bin,
+            whole_words: false,
         }),
         _ => Err(errors),
     }

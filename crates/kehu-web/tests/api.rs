@@ -517,7 +517,48 @@ backend_tests!(
     customers_filter_by_lifecycle_stage_within_the_callers_scope,
     analytics_settings_are_checked_audited_and_change_the_results,
     a_new_custom_field_is_filterable_at_the_next_request,
+    global_search_lists_whole_word_matches_first,
 );
+
+/// The search box lists the records that hold the typed word itself before those that
+/// only start with it (the Johns before the Johnsons), each group newest first, and
+/// still fills the page with the rest.
+async fn global_search_lists_whole_word_matches_first(db: Db) {
+    let w = world(db).await;
+    for name in [
+        "John Carter Trading",
+        "Johnson Foods",
+        "John Wu Consulting",
+        "Johnsen Marine",
+    ] {
+        let (status, body) = w
+            .call(
+                "POST",
+                "/api/v1/accounts",
+                &w.rep_a,
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, found) = w.call("GET", "/api/v1/search?q=john", &w.rep_a, None).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let names: Vec<&str> = found["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "John Wu Consulting",
+            "John Carter Trading",
+            "Johnsen Marine",
+            "Johnson Foods"
+        ]
+    );
+}
 
 /// Custom field definitions are kept by the server between requests, yet a field added
 /// by anyone (here straight through the repository, as another server would) is known to

@@ -35,6 +35,9 @@ pub struct ListQuery {
     pub cursor: Option<Cursor>,
     /// List the recycle bin instead of live records.
     pub in_recycle_bin: bool,
+    /// The search text matches whole words only (see
+    /// [`kehu_search::SearchQuery::whole_words`]): the global search's cheap first pass.
+    pub whole_words: bool,
 }
 
 /// The position after the last row of a page: its sort value and id.
@@ -152,7 +155,7 @@ fn filtered_select(
         }
     }
     if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        select.cond_where(search_condition(backend, entity, text));
+        select.cond_where(search_condition(backend, entity, text, query.whole_words));
     }
     Ok(select)
 }

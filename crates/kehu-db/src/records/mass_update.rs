@@ -429,6 +429,7 @@ async fn selected(
                 limit: 1,
                 cursor: None,
                 in_recycle_bin: false,
+                whole_words: false,
             };
             let mut select = read(matching_ids(
                 backend,

@@ -5,6 +5,7 @@ mod decode;
 mod list;
 pub mod mass_update;
 mod plan;
+mod scope_marks;
 mod search;
 mod stream;
 mod walk;

@@ -54,10 +54,15 @@ impl FtsMatch {
 }
 
 /// Records matching what the user typed.
-pub(crate) fn search_condition(backend: Backend, entity: &EntityDef, text: &str) -> Cond {
+pub(crate) fn search_condition(
+    backend: Backend,
+    entity: &EntityDef,
+    text: &str,
+    whole_words: bool,
+) -> Cond {
     let table = entity.table;
     let mut any = Cond::any();
-    for alternative in alternatives(backend, entity, text) {
+    for alternative in alternatives(backend, entity, text, whole_words) {
         let mut all = Cond::all();
         if let Some(stream) = &alternative.stream {
             all = all.add(stream.contains(table));
@@ -73,9 +78,22 @@ pub(crate) fn search_condition(backend: Backend, entity: &EntityDef, text: &str)
 }
 
 /// The ways a record can match what was typed; none when nothing searchable was typed.
-pub(crate) fn alternatives(backend: Backend, entity: &EntityDef, text: &str) -> Vec<Alternative> {
+/// With `whole_words`, only records whose tokens hold every term as a whole word.
+pub(crate) fn alternatives(
+    backend: Backend,
+    entity: &EntityDef,
+    text: &str,
+    whole_words: bool,
+) -> Vec<Alternative> {
     let query = parse_query(text);
     let table = entity.table;
+    if whole_words {
+        let words = query.whole_words().unwrap_or(query);
+        return tokens_test(backend, table, all_terms(backend, &words))
+            .map(|tokens| tokens.into_alternative(table))
+            .into_iter()
+            .collect();
+    }
     let mut found = Vec::new();
     if let Some(tokens) = tokens_test(backend, table, all_terms(backend, &query)) {
         found.push(tokens.into_alternative(table));

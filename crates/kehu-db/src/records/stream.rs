@@ -9,7 +9,14 @@
 //! first, each checked against the user's scope, stopping after a page. The pages of the
 //! alternatives are merged here.
 //!
-//! The scope check costs one index lookup per match, so it must not read the record: the
+//! A sales rep's or a small team's part of the scope is selected inside the full-text
+//! index: each record's indexed text carries marks of its owner and team (migration 12,
+//! `scope_marks`), and the part's query requires them, so FTS5 intersects the typed
+//! words with the part's records and hands out only those (0.25 ms instead of 1 ms for
+//! `科技` for a rep who owns one customer in 200).
+//!
+//! Wider parts check each match against their index. That check costs one index lookup
+//! per match, so it must not read the record: the
 //! scope is split into parts that each have a `(column, id)` index of live records
 //! (migration 9), named in the query with `INDEXED BY` because SQLite would otherwise
 //! look each match up by its primary key and read the whole row. Shares are a part of
@@ -17,8 +24,8 @@
 //! a page of 20, a few milliseconds.
 
 use super::list::{filter_condition, ListQuery};
-use super::search::{alternatives, Alternative};
-use super::{ident, plan};
+use super::search::{alternatives, Alternative, FtsMatch};
+use super::{ident, plan, scope_marks};
 use crate::{Backend, Db, DbResult};
 use kehu_core::entity::EntityDef;
 use kehu_core::permission::Visibility;
@@ -49,7 +56,7 @@ pub(crate) async fn search_page_ids(
         plan::without_unused_shares(db, entity, visibility, plan::Walk::SortIndex).await?;
     let parts = scope_parts(visibility);
     let mut found = BTreeSet::new();
-    for alternative in alternatives(Backend::Sqlite, entity, text) {
+    for alternative in alternatives(Backend::Sqlite, entity, text, query.whole_words) {
         for part in &parts {
             let select = part_query(entity, query, &alternative, part, rows);
             found.extend(db.conn().fetch_ints(&select).await?);
@@ -118,16 +125,30 @@ fn part_query(
     rows: u64,
 ) -> SelectStatement {
     let table = entity.table;
-    let index = match part {
-        ScopePart::Owner(_) => Some(format!("{table}_live_owner")),
-        ScopePart::Teams(_) => Some(format!("{table}_live_team")),
-        ScopePart::Everything | ScopePart::Shared(_) => None,
+    // With the part's marks in the MATCH, the full-text index hands out only the part's
+    // records; the scope condition below still decides, on the few rows that come.
+    let marks = match &alternative.stream {
+        Some(_) => part_marks(part),
+        None => None,
+    };
+    let index = match (part, &marks) {
+        (_, Some(_)) => None,
+        (ScopePart::Owner(_), None) => Some(format!("{table}_live_owner")),
+        (ScopePart::Teams(_), None) => Some(format!("{table}_live_team")),
+        (ScopePart::Everything | ScopePart::Shared(_), None) => None,
     };
     let record = IndexedBy { table, index };
     let mut select = Query::select();
     // The order the rows come in: the full-text table's rowid when it drives the query.
     let order_column = match &alternative.stream {
         Some(stream) => {
+            let stream = match &marks {
+                Some(marks) => FtsMatch {
+                    table: stream.table.clone(),
+                    expression: scope_marks::require_any(&stream.expression, marks),
+                },
+                None => stream.clone(),
+            };
             // CROSS JOIN keeps the full-text table as the outer loop.
             select
                 .from(ident(&stream.table))
@@ -168,6 +189,27 @@ fn part_query(
     };
     select.order_by(order_column, order).limit(rows);
     select
+}
+
+/// The most teams whose marks a search ORs together; a wider scope (a director's) holds
+/// enough of the matches that checking each against the team index is as cheap.
+const MAX_MARKED_TEAMS: usize = 4;
+
+/// The scope marks (migration 12) that select a part's records in the full-text index,
+/// when the part has them and is narrow enough for them to pay.
+fn part_marks(part: &ScopePart) -> Option<Vec<String>> {
+    match part {
+        ScopePart::Owner(user_id) if scope_marks::has_mark(*user_id) => {
+            Some(vec![scope_marks::owner(*user_id)])
+        }
+        ScopePart::Teams(team_ids)
+            if team_ids.len() <= MAX_MARKED_TEAMS
+                && team_ids.iter().all(|id| scope_marks::has_mark(*id)) =>
+        {
+            Some(team_ids.iter().map(|id| scope_marks::team(*id)).collect())
+        }
+        _ => None,
+    }
 }
 
 fn scope_condition(table: &str, part: &ScopePart) -> Cond {

@@ -159,6 +159,7 @@ pub fn query(
         limit,
         cursor: None,
         in_recycle_bin: false,
+        whole_words: false,
     }
 }
 

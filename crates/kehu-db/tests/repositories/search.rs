@@ -15,7 +15,8 @@ backend_tests!(
     nothing_matches_nothing,
     hostile_input_is_just_text,
     search_follows_changes_and_the_recycle_bin,
-    search_pages_in_id_order_give_every_visible_match_once
+    search_pages_in_id_order_give_every_visible_match_once,
+    search_follows_the_owner_and_the_team
 );
 
 async fn customers(db: &Db) -> Actor {
@@ -557,6 +558,59 @@ async fn search_pages_in_id_order_give_every_visible_match_once(db: Db) {
                 vec!["张伟806商行".to_string()]
             },
             "{who} searching for a shared customer"
+        );
+    }
+}
+
+/// A sales rep's and a manager's search read their own part of the full-text index
+/// (SQLite marks each record's indexed text with its owner and team): when a customer
+/// changes hands, the new owner and their manager find it by name and by phone digits,
+/// and the old ones no longer do.
+async fn search_follows_the_owner_and_the_team(db: Db) {
+    fixtures::seed(&db).await;
+    let east = fixtures::team(&db, "East", None).await;
+    let west = fixtures::team(&db, "West", None).await;
+    let admin = fixtures::admin(&db).await;
+    let east_manager = fixtures::user(&db, "east.manager", Some(east), &["sales_manager"]).await;
+    let east_rep = fixtures::user(&db, "east.rep", Some(east), &["sales_rep"]).await;
+    let west_rep = fixtures::user(&db, "west.rep", Some(west), &["sales_rep"]).await;
+    let customer = account(
+        &db,
+        &admin,
+        json!({"name": "前海微众科技", "phone": "0755-8888-1234", "owner_id": east_rep.user_id}),
+    )
+    .await;
+    let finds = |actor: &Actor, text: &str| {
+        let visibility = fixtures::reads(actor, &ACCOUNT);
+        let query = search(&ACCOUNT, text);
+        let db = db.clone();
+        async move { names(&db, &ACCOUNT, &visibility, &query).await }
+    };
+    let found = ["前海微众科技".to_string()];
+    for text in ["前海", "88881234"] {
+        assert_eq!(finds(&east_rep, text).await, found, "owner, {text}");
+        assert_eq!(finds(&east_manager, text).await, found, "manager, {text}");
+        assert!(
+            finds(&west_rep, text).await.is_empty(),
+            "other team, {text}"
+        );
+    }
+    fixtures::try_update(
+        &db,
+        &ACCOUNT,
+        &admin,
+        customer.id,
+        customer.version,
+        json!({"owner_id": west_rep.user_id}),
+    )
+    .await
+    .expect("reassigned");
+    for text in ["前海", "88881234"] {
+        assert_eq!(finds(&west_rep, text).await, found, "new owner, {text}");
+        assert!(finds(&east_rep, text).await.is_empty(), "old owner, {text}");
+        assert!(
+            finds(&east_manager, text).await.is_empty(),
+            "old manager, {text}"
         );
     }
 }

@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use kehu_core::entity::{ACCOUNT, CONTACT};
+use kehu_core::entity::{EntityDef, ACCOUNT, CONTACT};
 use kehu_core::filter::{Filter, FilterOp, FilterTarget, FilterValue, Sort};
 use kehu_core::permission::Action;
 use kehu_db::records::{self, ListQuery, Record};
@@ -38,6 +38,7 @@ pub async fn account_contacts(
         limit: 200,
         cursor: None,
         in_recycle_bin: false,
+        whole_words: false,
     };
     let columns = actor.fields.visible_fields(&CONTACT);
     let mut contacts = records::list(
@@ -117,37 +118,38 @@ pub struct SearchParams {
     pub q: Option<String>,
 }
 
-/// Customers and contacts matching a search, first page of each (newest first), without
-/// the fields the user may not see.
+/// Customers and contacts matching a search, first page of each, without the fields the
+/// user may not see.
+///
+/// Records that hold every typed word as a whole word come first, newest first; the
+/// page is then filled with the other matches (prefix completions, phone and e-mail
+/// fragments), newest first. Typing `john` lists the Johns before the Johnsons, and the
+/// common case costs one cheap pass: a whole word is read newest first and stops after
+/// a page, where a prefix over a common word makes SQLite gather every completion first
+/// (see [`kehu_search::SearchQuery::whole_words`]).
 pub async fn global_search(
     db: &Db,
     actor: &kehu_core::permission::Actor,
     text: &str,
     per_entity: u64,
 ) -> DbResult<(Vec<Record>, Vec<Record>)> {
+    let has_narrower_pass = kehu_search::parse_query(text).whole_words().is_some();
     let mut found = Vec::new();
     for entity in [&ACCOUNT, &CONTACT] {
-        let query = ListQuery {
-            text: Some(text.to_string()),
-            filters: Vec::new(),
-            sort: Sort {
-                field: entity.field("id").expect("records have ids"),
-                descending: true,
-            },
-            limit: per_entity,
-            cursor: None,
-            in_recycle_bin: false,
-        };
-        let columns = actor.fields.visible_fields(entity);
-        let mut records = records::list(
-            db,
-            entity,
-            &actor.visibility(entity.name, Action::Read),
-            &query,
-            &columns,
-        )
-        .await?
-        .records;
+        let mut records = Vec::new();
+        if has_narrower_pass {
+            records = search_page(db, actor, entity, text, per_entity, true).await?;
+        }
+        if (records.len() as u64) < per_entity {
+            let rest = search_page(db, actor, entity, text, per_entity, false).await?;
+            let shown: std::collections::HashSet<i64> = records.iter().map(|r| r.id).collect();
+            let room = per_entity as usize - records.len();
+            records.extend(
+                rest.into_iter()
+                    .filter(|r| !shown.contains(&r.id))
+                    .take(room),
+            );
+        }
         for record in &mut records {
             record.mask(&actor.fields);
         }
@@ -156,6 +158,39 @@ pub async fn global_search(
     let contacts = found.pop().unwrap_or_default();
     let accounts = found.pop().unwrap_or_default();
     Ok((accounts, contacts))
+}
+
+/// The newest `limit` records of `entity` matching `text` that the actor may read.
+async fn search_page(
+    db: &Db,
+    actor: &kehu_core::permission::Actor,
+    entity: &'static EntityDef,
+    text: &str,
+    limit: u64,
+    whole_words: bool,
+) -> DbResult<Vec<Record>> {
+    let query = ListQuery {
+        text: Some(text.to_string()),
+        filters: Vec::new(),
+        sort: Sort {
+            field: entity.field("id").expect("records have ids"),
+            descending: true,
+        },
+        limit,
+        cursor: None,
+        in_recycle_bin: false,
+        whole_words,
+    };
+    let columns = actor.fields.visible_fields(entity);
+    Ok(records::list(
+        db,
+        entity,
+        &actor.visibility(entity.name, Action::Read),
+        &query,
+        &columns,
+    )
+    .await?
+    .records)
 }
 
 /// `GET /api/v1/search?q=…`.

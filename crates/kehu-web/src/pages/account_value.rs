@@ -87,6 +87,7 @@ pub async fn recent_orders(
         limit: RECENT_ORDERS,
         cursor: None,
         in_recycle_bin: false,
+        whole_words: false,
     };
     let columns: Vec<_> = ["name", "order_date", "status", "total", "currency"]
         .iter()

@@ -53,6 +53,7 @@ pub async fn records_by_ids(
         limit: 200,
         cursor: None,
         in_recycle_bin: false,
+        whole_words: false,
     };
     let columns = actor.fields.visible_fields(entity);
     let mut found = records::list(

@@ -66,6 +66,7 @@ pub async fn list(
             limit: LIMIT,
             cursor: None,
             in_recycle_bin: true,
+            whole_words: false,
         };
         let columns: Vec<_> = entity.fields.iter().collect();
         let visibility = ctx.actor().visibility(entity.name, Action::Delete);

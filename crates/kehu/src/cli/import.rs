@@ -174,6 +174,7 @@ mod tests {
             limit: 200,
             cursor: None,
             in_recycle_bin: false,
+            whole_words: false,
         };
         records::count(db, &ORDER, &Visibility::Everything, &query, 1_000)
             .await

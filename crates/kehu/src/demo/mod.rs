@@ -488,6 +488,7 @@ fn all_of(entity: &'static EntityDef, in_recycle_bin: bool) -> ListQuery {
         limit: 1,
         cursor: None,
         in_recycle_bin,
+        whole_words: false,
     }
 }
 

@@ -88,6 +88,7 @@ pub async fn account_choices(
         limit: 200,
         cursor: None,
         in_recycle_bin: false,
+        whole_words: false,
     };
     let columns = [ACCOUNT.field("name").expect("customers have names")];
     let page = records::list(

@@ -100,7 +100,8 @@ pub(super) fn suspendable(tx: &SqliteTx, table: &'static str) -> DbResult<Option
     }))
 }
 
-/// The FTS5 tables with `table` as their external content that `trigger` inserts into.
+/// The FTS5 tables with `table` (or its search view) as their external content that
+/// `trigger` inserts into.
 fn fed_fts_tables(tx: &SqliteTx, table: &str, trigger: &str) -> DbResult<Vec<String>> {
     let mut statement = tx
         .connection()
@@ -115,12 +116,17 @@ fn fed_fts_tables(tx: &SqliteTx, table: &str, trigger: &str) -> DbResult<Vec<Str
         })
         .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
         .map_err(internal)?;
-    let content = format!("content='{table}'");
+    // The content is the table itself or the view over it that adds the scope marks
+    // (migration 12).
+    let contents = [
+        format!("content='{table}'"),
+        format!("content='{table}_search'"),
+    ];
     let mut tables = Vec::new();
     for (name, sql) in rows {
         let lower = sql.to_ascii_lowercase();
         if lower.contains("using fts5")
-            && lower.contains(&content)
+            && contents.iter().any(|content| lower.contains(content))
             && trigger.contains(&format!("INSERT INTO {name} "))
         {
             tables.push(name);
