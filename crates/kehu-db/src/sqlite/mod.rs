@@ -22,6 +22,8 @@
 mod row;
 mod values;
 
+pub(crate) use values::date_text;
+
 pub use row::SqliteRow;
 
 use crate::{DbError, DbResult};
@@ -142,6 +144,31 @@ impl SqlitePool {
             .try_lock_owned()
             .map_err(|e| DbError::Internal(e.into()))?;
         Ok(SqliteTx { conn, open: true })
+    }
+
+    /// Runs `step` over and over in write transactions of about `slice` each, until it
+    /// says nothing is left: for writing or deleting a million rows without holding the
+    /// write lock for long. Each step should be a few hundred microseconds of work; the
+    /// task yields between transactions, so the writers that queued meanwhile go first
+    /// (the writer mutex is fair) and wait at most about one slice.
+    pub(crate) async fn write_in_slices(
+        &self,
+        slice: Duration,
+        mut step: impl FnMut(&Connection) -> DbResult<bool>,
+    ) -> DbResult<()> {
+        loop {
+            let tx = self.begin("BEGIN IMMEDIATE").await?;
+            let started = Instant::now();
+            let mut more = true;
+            while more && started.elapsed() < slice {
+                more = step(tx.connection())?;
+            }
+            tx.commit()?;
+            tokio::task::yield_now().await;
+            if !more {
+                return Ok(());
+            }
+        }
     }
 
     /// Runs a statement outside any transaction: on a reader when it only reads, on the

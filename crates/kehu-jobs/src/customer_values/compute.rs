@@ -1,16 +1,17 @@
 //! From each customer's purchase totals to their stored values: RFM scores and segment,
 //! ABC class, BG/NBD predictions with Gamma-Gamma spend and CLV, lifecycle stage.
 
+use super::predict::Predictor;
 use super::read::CustomerPurchases;
 use super::ValueSettings;
 use chrono::NaiveDate;
 use kehu_analytics::{
-    abc_classes, fit_bgnbd, fit_gamma_gamma, rfm_scores, BgNbdParams, ClvCurve, ClvSettings,
-    CustomerSummary, GammaGammaParams, Period, PurchaseTotals, RepeatPurchaseModel,
+    abc_classes, fit_bgnbd, fit_gamma_gamma, rfm_scores, ClvSettings, CustomerSummary,
+    GammaGammaParams, LifecycleRules, Period, RfmRow,
 };
 use kehu_db::customer_values::CustomerValue;
 use serde_json::{json, Value as Json};
-use std::collections::HashMap;
+use std::ops::Range;
 
 /// What a computation produced, before it is stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,66 +25,102 @@ pub struct ComputedValues {
 }
 
 /// The time unit of the repeat-purchase models.
-const PERIOD: Period = Period::Week;
+pub(super) const PERIOD: Period = Period::Week;
 
 /// Computes every customer's values from their purchase totals (by customer id, all
 /// purchases on or before `as_of`), as of that day.
 pub fn compute_values(
-    purchases: &[CustomerPurchases],
+    purchases: Vec<CustomerPurchases>,
     as_of: NaiveDate,
     settings: &ValueSettings,
 ) -> anyhow::Result<ComputedValues> {
-    let customers: Vec<&PurchaseTotals<i64>> = purchases.iter().map(|c| &c.totals).collect();
-    let rfm = rfm_scores(
-        customers.iter().map(|c| c.rfm_measures(as_of)).collect(),
-        &settings.rfm,
-    )?;
-    // Keyed by position: rows are in customer id order, so positions break revenue ties
-    // by id as the issue asks, without a map from ids.
-    let mut abc = vec![""; rfm.len()];
-    let revenues = rfm
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (i, r.measures.monetary))
-        .collect();
-    for row in abc_classes(revenues, &settings.abc)? {
-        abc[row.customer] = row.class.as_str();
-    }
+    let analysis = Analysis::new(purchases, as_of, settings)?;
+    Ok(ComputedValues {
+        values: analysis.values(0..analysis.len())?,
+        purchases: analysis.purchases(),
+        model: analysis.model,
+    })
+}
 
-    let summaries: Vec<CustomerSummary> =
-        customers.iter().map(|c| c.summary(as_of, PERIOD)).collect();
-    let bgnbd = fit_bgnbd(&summaries);
-    let spend = fit_gamma_gamma(&summaries);
-    let mut model = json!({ "period": PERIOD.name(), "horizon_months": settings.horizon_months });
-    model["bgnbd"] = match &bgnbd {
-        Ok(fit) => serde_json::to_value(fit)?,
-        Err(error) => json!({ "error": error.to_string() }),
-    };
-    model["gamma_gamma"] = match &spend {
-        Ok(fit) => serde_json::to_value(fit)?,
-        Err(error) => json!({ "error": error.to_string() }),
-    };
-    // Gamma-Gamma only where its fit is credible (see `spend_fit_problem`); otherwise
-    // each customer's own average order (first purchase included) stands in, and the
-    // model says so and why, for the pages to tell the reader.
-    let spend_problem = match &spend {
-        Ok(fit) => spend_fit_problem(&fit.params, &summaries),
-        Err(_) => Some("not_fitted"),
-    };
-    let spend_model = spend
-        .as_ref()
-        .ok()
-        .filter(|_| spend_problem.is_none())
-        .map(|fit| fit.params);
-    model["spend"] = json!(if spend_model.is_some() {
-        "gamma_gamma"
-    } else {
-        "observed_average"
-    });
-    model["spend_problem"] = json!(spend_problem);
-    let predictions = match &bgnbd {
-        Ok(fit) => {
-            let predictor = Predictor::new(
+/// Everything that takes all customers at once — RFM and ABC classes, the fitted models
+/// and their CLV curves — from which [`Analysis::values`] gives any customer's values.
+/// The job stores the values a range of customers at a time as they are made, so the
+/// million rows never wait in memory all at once, and making them overlaps storing them.
+pub struct Analysis {
+    purchases: Vec<CustomerPurchases>,
+    rfm: Vec<RfmRow<i64>>,
+    abc: Vec<&'static str>,
+    summaries: Vec<CustomerSummary>,
+    predictor: Option<Predictor>,
+    as_of: NaiveDate,
+    lifecycle: LifecycleRules,
+    /// Fitted model parameters and fit quality (or why a model could not be fitted).
+    pub model: Json,
+}
+
+impl Analysis {
+    /// Scores the customers and fits the models to their purchase totals (by customer
+    /// id, all purchases on or before `as_of`).
+    pub fn new(
+        purchases: Vec<CustomerPurchases>,
+        as_of: NaiveDate,
+        settings: &ValueSettings,
+    ) -> anyhow::Result<Analysis> {
+        let rfm = rfm_scores(
+            purchases
+                .iter()
+                .map(|c| c.totals.rfm_measures(as_of))
+                .collect(),
+            &settings.rfm,
+        )?;
+        // Keyed by position: rows are in customer id order, so positions break revenue
+        // ties by id as the issue asks, without a map from ids.
+        let mut abc = vec![""; rfm.len()];
+        let revenues = rfm
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.measures.monetary))
+            .collect();
+        for row in abc_classes(revenues, &settings.abc)? {
+            abc[row.customer] = row.class.as_str();
+        }
+
+        let summaries: Vec<CustomerSummary> = purchases
+            .iter()
+            .map(|c| c.totals.summary(as_of, PERIOD))
+            .collect();
+        let bgnbd = fit_bgnbd(&summaries);
+        let spend = fit_gamma_gamma(&summaries);
+        let mut model =
+            json!({ "period": PERIOD.name(), "horizon_months": settings.horizon_months });
+        model["bgnbd"] = match &bgnbd {
+            Ok(fit) => serde_json::to_value(fit)?,
+            Err(error) => json!({ "error": error.to_string() }),
+        };
+        model["gamma_gamma"] = match &spend {
+            Ok(fit) => serde_json::to_value(fit)?,
+            Err(error) => json!({ "error": error.to_string() }),
+        };
+        // Gamma-Gamma only where its fit is credible (see `spend_fit_problem`); otherwise
+        // each customer's own average order (first purchase included) stands in, and the
+        // model says so and why, for the pages to tell the reader.
+        let spend_problem = match &spend {
+            Ok(fit) => spend_fit_problem(&fit.params, &summaries),
+            Err(_) => Some("not_fitted"),
+        };
+        let spend_model = spend
+            .as_ref()
+            .ok()
+            .filter(|_| spend_problem.is_none())
+            .map(|fit| fit.params);
+        model["spend"] = json!(if spend_model.is_some() {
+            "gamma_gamma"
+        } else {
+            "observed_average"
+        });
+        model["spend_problem"] = json!(spend_problem);
+        let predictor = match &bgnbd {
+            Ok(fit) => Some(Predictor::new(
                 fit.params,
                 spend_model,
                 ClvSettings {
@@ -92,165 +129,81 @@ pub fn compute_values(
                     monthly_discount_rate: settings.monthly_discount_rate,
                 },
                 &summaries,
-            )?;
-            let inputs: Vec<(&CustomerSummary, &PurchaseTotals<i64>)> =
-                summaries.iter().zip(customers.iter().copied()).collect();
-            in_parallel(&inputs, |part| predictor.predict_all(part))?
-                .into_iter()
-                .map(Some)
-                .collect()
-        }
-        Err(_) => vec![None; customers.len()],
-    };
-
-    let values = rfm
-        .iter()
-        .zip(purchases)
-        .zip(abc)
-        .zip(predictions)
-        .map(|(((row, customer), abc_class), prediction)| {
-            let m = &row.measures;
-            let days_since_first = (as_of - m.first_purchase).num_days();
-            CustomerValue {
-                account_id: *customer.totals.customer(),
-                first_order_date: m.first_purchase,
-                last_order_date: m.last_purchase,
-                recency_days: m.recency_days,
-                frequency: i64::from(m.frequency),
-                monetary: customer.revenue,
-                r_score: i64::from(row.r),
-                f_score: i64::from(row.f),
-                m_score: i64::from(row.m),
-                segment: row.segment.clone(),
-                abc_class: abc_class.to_string(),
-                expected_purchases: prediction.map(|p| p.expected_purchases),
-                p_alive: prediction.map(|p| p.p_alive),
-                expected_avg_spend: prediction.map(|p| p.avg_spend),
-                clv: prediction.map(|p| p.clv),
-                lifecycle: settings
-                    .lifecycle
-                    .stage(
-                        days_since_first,
-                        m.recency_days,
-                        prediction.map(|p| p.p_alive),
-                    )
-                    .as_str()
-                    .to_string(),
-            }
-        })
-        .collect();
-    Ok(ComputedValues {
-        values,
-        model,
-        purchases: customers.iter().map(|c| c.purchases() as usize).sum(),
-    })
-}
-
-/// One customer's predictions.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Prediction {
-    expected_purchases: f64,
-    p_alive: f64,
-    avg_spend: f64,
-    /// Minor units.
-    clv: i64,
-}
-
-/// A purchase history's frequency x and age T (as bits): all that a [`ClvCurve`] depends on.
-type CurveKey = (u32, u64);
-
-fn curve_key(summary: &CustomerSummary) -> CurveKey {
-    (summary.frequency, summary.age.to_bits())
-}
-
-/// The fitted models and their CLV curves, shared by the threads that predict.
-struct Predictor {
-    model: BgNbdParams,
-    spend: Option<GammaGammaParams>,
-    /// The curve of every (x, T) among the customers. A curve costs a hypergeometric
-    /// series per month; customers acquired on the same day with as many repeat purchases
-    /// share one, and the benchmark's million customers have 54,836
-    /// (x, T) pairs, so each is computed once instead of for every customer.
-    curves: HashMap<CurveKey, ClvCurve>,
-}
-
-impl Predictor {
-    fn new(
-        model: BgNbdParams,
-        spend: Option<GammaGammaParams>,
-        clv: ClvSettings,
-        summaries: &[CustomerSummary],
-    ) -> anyhow::Result<Predictor> {
-        let mut histories: HashMap<CurveKey, &CustomerSummary> = HashMap::new();
-        for summary in summaries {
-            histories.entry(curve_key(summary)).or_insert(summary);
-        }
-        let histories: Vec<(CurveKey, &CustomerSummary)> = histories.into_iter().collect();
-        let curves = in_parallel(&histories, |part| {
-            part.iter()
-                .map(|&(key, summary)| Ok((key, ClvCurve::of(&model, summary, &clv)?)))
-                .collect()
-        })?;
-        tracing::info!(
-            curves = curves.len(),
-            customers = summaries.len(),
-            "CLV curves computed"
-        );
-        Ok(Predictor {
+            )?),
+            Err(_) => None,
+        };
+        Ok(Analysis {
+            purchases,
+            rfm,
+            abc,
+            summaries,
+            predictor,
+            as_of,
+            lifecycle: settings.lifecycle,
             model,
-            spend,
-            curves: curves.into_iter().collect(),
         })
     }
 
-    /// The predictions of customers in order. Expected purchases are over the CLV's
-    /// horizon, from its curve: the same number as the model's `expected_purchases` at
-    /// that horizon, without another series.
-    fn predict_all(
-        &self,
-        customers: &[(&CustomerSummary, &PurchaseTotals<i64>)],
-    ) -> anyhow::Result<Vec<Prediction>> {
-        let mut predictions = Vec::with_capacity(customers.len());
-        for &(summary, totals) in customers {
-            let curve = &self.curves[&curve_key(summary)];
-            let p_alive = self.model.p_alive(summary);
-            let avg_spend = match &self.spend {
-                Some(spend) => spend.expected_average_spend(summary)?,
-                None => totals.amount() / f64::from(totals.purchases().max(1)),
-            };
-            predictions.push(Prediction {
-                expected_purchases: curve.expected_purchases(p_alive),
-                p_alive,
-                avg_spend,
-                clv: (curve.value(p_alive, avg_spend) * 100.0).round() as i64,
-            });
-        }
-        Ok(predictions)
+    /// Customers analysed.
+    pub fn len(&self) -> usize {
+        self.purchases.len()
     }
-}
 
-/// `f` of consecutive parts of `items` on all cores, results in order: predicting a
-/// million customers evaluates the hypergeometric function millions of times.
-fn in_parallel<T: Sync, U: Send>(
-    items: &[T],
-    f: impl Fn(&[T]) -> anyhow::Result<Vec<U>> + Sync,
-) -> anyhow::Result<Vec<U>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_thread = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = items
-            .chunks(per_thread)
-            .map(|part| scope.spawn(|| f(part)))
-            .collect();
-        let mut all = Vec::with_capacity(items.len());
-        for part in parts {
-            let results = part
-                .join()
-                .map_err(|_| anyhow::anyhow!("a prediction thread panicked"))??;
-            all.extend(results);
-        }
-        Ok(all)
-    })
+    /// Whether there was no one to analyse.
+    pub fn is_empty(&self) -> bool {
+        self.purchases.is_empty()
+    }
+
+    /// Purchases counted.
+    pub fn purchases(&self) -> usize {
+        self.purchases
+            .iter()
+            .map(|c| c.totals.purchases() as usize)
+            .sum()
+    }
+
+    /// The values of the customers at `positions` (in customer id order).
+    pub fn values(&self, positions: Range<usize>) -> anyhow::Result<Vec<CustomerValue>> {
+        positions
+            .map(|i| {
+                let (row, customer) = (&self.rfm[i], &self.purchases[i]);
+                let prediction = match &self.predictor {
+                    Some(predictor) => {
+                        Some(predictor.predict(&self.summaries[i], &customer.totals)?)
+                    }
+                    None => None,
+                };
+                let m = &row.measures;
+                let days_since_first = (self.as_of - m.first_purchase).num_days();
+                Ok(CustomerValue {
+                    account_id: *customer.totals.customer(),
+                    first_order_date: m.first_purchase,
+                    last_order_date: m.last_purchase,
+                    recency_days: m.recency_days,
+                    frequency: i64::from(m.frequency),
+                    monetary: customer.revenue,
+                    r_score: i64::from(row.r),
+                    f_score: i64::from(row.f),
+                    m_score: i64::from(row.m),
+                    segment: row.segment.clone(),
+                    abc_class: self.abc[i].to_string(),
+                    expected_purchases: prediction.map(|p| p.expected_purchases),
+                    p_alive: prediction.map(|p| p.p_alive),
+                    expected_avg_spend: prediction.map(|p| p.avg_spend),
+                    clv: prediction.map(|p| p.clv),
+                    lifecycle: self
+                        .lifecycle
+                        .stage(
+                            days_since_first,
+                            m.recency_days,
+                            prediction.map(|p| p.p_alive),
+                        )
+                        .as_str()
+                        .to_string(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Fewest repeat buyers a Gamma-Gamma fit is believed on.
@@ -291,7 +244,7 @@ fn spend_fit_problem(
 mod tests {
     use super::super::read::PurchaseSums;
     use super::*;
-    use kehu_analytics::{AbcThresholds, AnalyticsSettings, LifecycleRules};
+    use kehu_analytics::{AbcThresholds, AnalyticsSettings, LifecycleRules, RepeatPurchaseModel};
     use kehu_db::orders::PurchaseRow;
 
     fn day(text: &str) -> NaiveDate {
@@ -334,7 +287,7 @@ mod tests {
             }
         }
         let computed = compute_values(
-            &totals(&orders),
+            totals(&orders),
             day("2024-06-30"),
             &ValueSettings::default(),
         )
@@ -374,7 +327,7 @@ mod tests {
             orders.push((n, day("2024-05-01") + chrono::Duration::days(n), 20_000));
         }
         let computed = compute_values(
-            &totals(&orders),
+            totals(&orders),
             day("2024-06-30"),
             &ValueSettings::default(),
         )
@@ -410,7 +363,7 @@ mod tests {
         }
         let purchases = totals(&orders);
         let settings = ValueSettings::default();
-        let computed = compute_values(&purchases, as_of, &settings).unwrap();
+        let computed = compute_values(purchases.clone(), as_of, &settings).unwrap();
         let summaries: Vec<CustomerSummary> = purchases
             .iter()
             .map(|c| c.totals.summary(as_of, PERIOD))
@@ -448,7 +401,7 @@ mod tests {
             (3, day("2024-06-20"), 50_000),
         ];
         let as_of = day("2024-06-30");
-        let before = compute_values(&totals(&orders), as_of, &ValueSettings::default()).unwrap();
+        let before = compute_values(totals(&orders), as_of, &ValueSettings::default()).unwrap();
         assert_eq!(by_id(&before, 2).abc_class, "B");
         assert_eq!(by_id(&before, 1).lifecycle, "at_risk");
         let admin = AnalyticsSettings {
@@ -461,7 +414,7 @@ mod tests {
             ..AnalyticsSettings::default()
         };
         let after =
-            compute_values(&totals(&orders), as_of, &ValueSettings::from_admin(&admin)).unwrap();
+            compute_values(totals(&orders), as_of, &ValueSettings::from_admin(&admin)).unwrap();
         assert_eq!(by_id(&after, 2).abc_class, "C");
         assert_eq!(by_id(&after, 1).lifecycle, "active");
         assert!(after.values.iter().all(|v| (1..=3).contains(&v.r_score)));
@@ -492,23 +445,5 @@ mod tests {
             spend_fit_problem(&params(1.1), &many),
             Some("mean_far_from_observed")
         );
-    }
-
-    #[test]
-    fn parallel_results_keep_their_order_and_errors() {
-        let items: Vec<u32> = (0..1_001).collect();
-        let double = |part: &[u32]| Ok(part.iter().map(|n| n * 2).collect());
-        let doubled = in_parallel(&items, double).unwrap();
-        assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
-        let failed = in_parallel(&items, |part| {
-            part.iter()
-                .map(|&n| {
-                    anyhow::ensure!(n != 700, "item {n}");
-                    Ok(n)
-                })
-                .collect()
-        });
-        assert_eq!(failed.unwrap_err().to_string(), "item 700");
-        assert!(in_parallel(&[] as &[u32], double).unwrap().is_empty());
     }
 }
