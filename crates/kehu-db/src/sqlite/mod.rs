@@ -29,6 +29,7 @@ pub use row::SqliteRow;
 use crate::{DbError, DbResult};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedMutexGuard;
@@ -40,6 +41,10 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Prepared statements kept per connection (list pages vary by filter and sort, so a
 /// server sees a few hundred distinct statements).
 const STATEMENT_CACHE: usize = 512;
+
+/// Pause between background checkpoints: a job's commits write a few megabytes to the
+/// log in that time.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(20);
 
 /// A statement running at least this long makes its task yield afterwards.
 const YIELD_AFTER: Duration = Duration::from_millis(1);
@@ -218,11 +223,51 @@ impl SqlitePool {
         outcome
     }
 
+    /// Starts copying the write-ahead log into the database on a thread of its own, until
+    /// the returned guard is dropped: for a job that writes a million rows, whose commits
+    /// would otherwise do that copying (SQLite's automatic checkpoint runs in the
+    /// committing connection) on the one thread that can write. PASSIVE checkpoints wait
+    /// for no reader or writer, and a commit's own checkpoint skips while this one runs.
+    pub fn checkpoint_in_background(&self) -> DbResult<BackgroundCheckpoints> {
+        let conn = open_connection(&self.settings)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    if let Err(error) =
+                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        // The commits checkpoint as usual then.
+                        tracing::warn!(%error, "background checkpoint failed");
+                        return;
+                    }
+                    std::thread::sleep(CHECKPOINT_PAUSE);
+                }
+            })
+            .map_err(|e| DbError::Internal(e.into()))?;
+        Ok(BackgroundCheckpoints { stop })
+    }
+
     /// Drops the idle connections (on shutdown); the writer closes with the last clone.
     pub fn close(&self) {
         if let Ok(mut idle) = self.readers.lock() {
             idle.clear();
         }
+    }
+}
+
+/// Checkpoints on a thread of their own while this lives (see
+/// [`SqlitePool::checkpoint_in_background`]); the thread ends after its next pause once
+/// this is dropped.
+pub struct BackgroundCheckpoints {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for BackgroundCheckpoints {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 

@@ -166,7 +166,10 @@ pub async fn recompute(
     }
     customer_values::finish_run(db, run_id, &model, customers as i64, purchases as i64).await?;
     let store = started.elapsed() - read - compute;
-    customer_values::discard_older_runs(db, run_id).await?;
+    {
+        let _checkpoints = db.checkpoint_in_background()?;
+        customer_values::discard_older_runs(db, run_id).await?;
+    }
     let phases = Phases {
         read,
         compute,
@@ -189,7 +192,8 @@ pub async fn recompute(
 
 /// Writes every customer's values, made a chunk at a time on a blocking thread while the
 /// chunk before is written: on SQLite the writing is one thread's work (one writer), so
-/// making the values beside it takes no time of its own on a machine of two cores.
+/// making the values beside it, and copying the log into the database on a third thread,
+/// take no time of their own on a machine of two cores.
 async fn store(db: &Db, run_id: i64, analysis: Analysis) -> anyhow::Result<()> {
     let (chunks, mut made) = tokio::sync::mpsc::channel(2);
     let maker = tokio::task::spawn_blocking(move || {
@@ -203,6 +207,7 @@ async fn store(db: &Db, run_id: i64, analysis: Analysis) -> anyhow::Result<()> {
             }
         }
     });
+    let _checkpoints = db.checkpoint_in_background()?;
     while let Some(chunk) = made.recv().await {
         customer_values::store_values(db, run_id, &chunk?).await?;
     }
