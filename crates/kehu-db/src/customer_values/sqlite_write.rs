@@ -12,6 +12,7 @@
 use super::{CustomerValue, VALUE_COLUMNS};
 use crate::sqlite::{date_text, internal, SqlitePool};
 use crate::DbResult;
+use rusqlite::ToSql;
 use std::time::Duration;
 
 /// Longest a write transaction of the job runs: other writers wait up to about this.
@@ -28,37 +29,46 @@ pub(super) async fn store_values(
     run_id: i64,
     values: &[CustomerValue],
 ) -> DbResult<()> {
+    let full = insert_sql(ROWS_PER_STEP);
     let mut rest = values.chunks(ROWS_PER_STEP);
     pool.write_in_slices(WRITE_SLICE, |conn| {
         let Some(step) = rest.next() else {
             return Ok(false);
         };
-        let mut insert = conn
-            .prepare_cached(&insert_sql(step.len()))
-            .map_err(internal)?;
-        let mut index = 0;
-        let mut bind = |value: &dyn rusqlite::ToSql| {
-            index += 1;
-            insert.raw_bind_parameter(index, value)
+        let tail;
+        let sql = if step.len() == ROWS_PER_STEP {
+            &full
+        } else {
+            tail = insert_sql(step.len());
+            &tail
         };
+        let mut insert = conn.prepare_cached(sql).map_err(internal)?;
+        let mut index = 0;
         for v in step {
-            bind(&v.account_id).map_err(internal)?;
-            bind(&date_text(v.first_order_date)).map_err(internal)?;
-            bind(&date_text(v.last_order_date)).map_err(internal)?;
-            bind(&v.recency_days).map_err(internal)?;
-            bind(&v.frequency).map_err(internal)?;
-            bind(&v.monetary).map_err(internal)?;
-            bind(&v.r_score).map_err(internal)?;
-            bind(&v.f_score).map_err(internal)?;
-            bind(&v.m_score).map_err(internal)?;
-            bind(&v.segment).map_err(internal)?;
-            bind(&v.abc_class).map_err(internal)?;
-            bind(&v.expected_purchases).map_err(internal)?;
-            bind(&v.p_alive).map_err(internal)?;
-            bind(&v.expected_avg_spend).map_err(internal)?;
-            bind(&v.clv).map_err(internal)?;
-            bind(&v.lifecycle).map_err(internal)?;
-            bind(&run_id).map_err(internal)?;
+            let (first, last) = (date_text(v.first_order_date), date_text(v.last_order_date));
+            let row: [&dyn ToSql; VALUE_COLUMNS.len()] = [
+                &v.account_id,
+                &first,
+                &last,
+                &v.recency_days,
+                &v.frequency,
+                &v.monetary,
+                &v.r_score,
+                &v.f_score,
+                &v.m_score,
+                &v.segment,
+                &v.abc_class,
+                &v.expected_purchases,
+                &v.p_alive,
+                &v.expected_avg_spend,
+                &v.clv,
+                &v.lifecycle,
+                &run_id,
+            ];
+            for value in row {
+                index += 1;
+                insert.raw_bind_parameter(index, value).map_err(internal)?;
+            }
         }
         insert.raw_execute().map_err(internal)?;
         Ok(rest.len() > 0)
