@@ -4,9 +4,9 @@
 //!
 //! The purchases are read a range of customers per statement (so no read is long, and
 //! on SQLite they run on reader connections, which writers do not wait for) and summed
-//! per customer as they come; the results are written in small transactions (see
-//! [`kehu_db::customer_values`]), so the SQLite write lock is never held for longer
-//! than one batch of rows.
+//! per customer as they come; the results are made a chunk of customers at a time and
+//! written in short transactions (see [`kehu_db::customer_values`]), so the SQLite write
+//! lock is never held for longer than one of them (about 25 ms).
 //!
 //! The job analyses every customer of the installation. Scores are relative to all
 //! customers (a "champion" is one whatever the viewer's scope), and each reader sees the
