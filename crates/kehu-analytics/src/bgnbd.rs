@@ -128,10 +128,10 @@ impl BgNbdParams {
 }
 
 impl RepeatPurchaseModel for BgNbdParams {
-    /// FHL 2005, eq. 10:
-    /// E[Y(t) | x, tₓ, T] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x)
-    ///   · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))] · P(alive).
-    fn expected_purchases(&self, c: &CustomerSummary, t: f64) -> f64 {
+    /// FHL 2005, eq. 10: E[Y(t) | x, tₓ, T] is this times P(alive), with
+    /// E[Y(t) | alive, x, T] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x)
+    ///   · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))].
+    fn expected_purchases_if_alive(&self, c: &CustomerSummary, t: f64) -> f64 {
         if t <= 0.0 {
             return 0.0;
         }
@@ -143,7 +143,7 @@ impl RepeatPurchaseModel for BgNbdParams {
             let f = hyp2f1(r + x, b + x, a + b + x - 1.0, horizon_share);
             (a + b + x - 1.0) / (a - 1.0) * -(tail.exp() * f - 1.0)
         };
-        self.around_a_equal_one(bracket) * self.p_alive(c)
+        self.around_a_equal_one(bracket)
     }
 
     /// P(alive | x, tₓ, T) = 1 / (1 + 1{x>0} · a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x)).

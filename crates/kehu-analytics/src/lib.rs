@@ -40,7 +40,7 @@ pub mod totals;
 
 pub use abc::{abc_classes, AbcClass, AbcRow, AbcThresholds};
 pub use bgnbd::{fit_bgnbd, BgNbdParams};
-pub use clv::{customer_lifetime_value, ClvMonths, ClvSettings, RepeatPurchaseModel};
+pub use clv::{customer_lifetime_value, ClvCurve, ClvSettings, RepeatPurchaseModel};
 pub use clv_cashflow::{cash_flow_clv, CashFlowClv, CashFlowInputs, CashFlowYear};
 pub use error::AnalyticsError;
 pub use gamma_gamma::{fit_gamma_gamma, GammaGammaParams};

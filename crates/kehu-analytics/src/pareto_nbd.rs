@@ -137,19 +137,17 @@ fn dropout_integral(k: f64, ln1h: f64) -> f64 {
 }
 
 impl RepeatPurchaseModel for ParetoNbdParams {
-    /// E[Y(t) | x, tₓ, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]
-    /// · P(alive), taken to its limit (r+x)(β+T)/(α+T) · ln((β+T+t)/(β+T))
-    /// · P(alive) at s = 1.
-    fn expected_purchases(&self, c: &CustomerSummary, t: f64) -> f64 {
+    /// E[Y(t) | x, tₓ, T] is this times P(alive), with
+    /// E[Y(t) | alive, x, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)],
+    /// taken to its limit (r+x)(β+T)/(α+T) · ln((β+T+t)/(β+T)) at s = 1.
+    fn expected_purchases_if_alive(&self, c: &CustomerSummary, t: f64) -> f64 {
         if t <= 0.0 {
             return 0.0;
         }
         let x = f64::from(c.frequency);
         let beta_t = self.beta + c.age;
         let ln1h = (t / beta_t).ln_1p();
-        (self.r + x) * beta_t / (self.alpha + c.age)
-            * dropout_integral(self.s - 1.0, ln1h)
-            * self.p_alive(c)
+        (self.r + x) * beta_t / (self.alpha + c.age) * dropout_integral(self.s - 1.0, ln1h)
     }
 
     /// P(alive | x, tₓ, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)ˢ · A₀).

@@ -24,7 +24,7 @@ pub mod roles;
 pub mod saved_filters;
 pub mod shares;
 mod sqlite;
-pub use sqlite::{SqlitePool, SqliteRow, SqliteTx};
+pub use sqlite::{BackgroundCheckpoints, SqlitePool, SqliteRow, SqliteTx};
 pub mod teams;
 pub mod transfer;
 pub mod users;
@@ -203,6 +203,15 @@ impl Db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// On SQLite, checkpoints the write-ahead log on a thread of its own while the guard
+    /// lives (see [`SqlitePool::checkpoint_in_background`]); `None` on PostgreSQL.
+    pub fn checkpoint_in_background(&self) -> DbResult<Option<BackgroundCheckpoints>> {
+        match self {
+            Db::Sqlite(pool) => pool.checkpoint_in_background().map(Some),
+            Db::Postgres(_) => Ok(None),
+        }
     }
 
     /// Closes all connections (on shutdown).

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use kehu_core::entity::CANCELLED;
 use kehu_core::order_lines::OrderLine;
 use kehu_core::permission::Visibility;
-use sea_query::{Alias, Cond, Expr, Func, Query};
+use sea_query::{Alias, Cond, Expr, Func, Query, SqliteQueryBuilder};
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
@@ -87,20 +87,25 @@ pub struct PurchaseRow {
 /// The smallest and largest customer id with an order (any status), for reading
 /// [`each_purchase`] range by range; `None` without orders.
 pub async fn purchase_account_bounds(db: &Db) -> DbResult<Option<(i64, i64)>> {
-    let select = Query::select()
-        .expr_as(Func::min(Expr::col(ident("account_id"))), Alias::new("low"))
-        .expr_as(
-            Func::max(Expr::col(ident("account_id"))),
-            Alias::new("high"),
-        )
-        .from(ident("orders"))
-        .to_owned();
-    let bounds = db
-        .conn()
-        .fetch_optional(&select, |row| Ok((row.int("low")?, row.int("high")?)))
-        .await?;
-    Ok(match bounds {
-        Some((Some(low), Some(high))) => Some((low, high)),
+    // One statement each: SQLite reads a lone MIN or MAX off the index's end, but with
+    // both in one SELECT it scans every order (1.2 s on ten million, against 8 ms).
+    let mut bounds = Vec::with_capacity(2);
+    for bound in [
+        Func::min(Expr::col(ident("account_id"))),
+        Func::max(Expr::col(ident("account_id"))),
+    ] {
+        let select = Query::select()
+            .expr_as(bound, Alias::new("bound"))
+            .from(ident("orders"))
+            .to_owned();
+        let found = db
+            .conn()
+            .fetch_optional(&select, |row| row.int("bound"))
+            .await?;
+        bounds.push(found.flatten());
+    }
+    Ok(match bounds[..] {
+        [Some(low), Some(high)] => Some((low, high)),
         _ => None,
     })
 }
@@ -157,20 +162,37 @@ pub async fn each_purchase(
     // Both in id order: a customer's orders count while the walk through the live ids
     // stands on that customer.
     let mut live = live.into_iter().peekable();
-    db.conn()
-        .for_each(&select, |row| {
-            let account_id = crate::conn::required(row.int("account_id"), "account_id")?;
-            while live.next_if(|&id| id < account_id).is_some() {}
-            if live.peek() == Some(&account_id) {
-                each(PurchaseRow {
-                    account_id,
-                    date: crate::conn::required(row.date("order_date"), "order_date")?,
-                    total: crate::conn::required(row.int("total"), "total")?,
-                });
-            }
+    let mut visit = |account_id: i64, date: Option<NaiveDate>, total: Option<i64>| {
+        while live.next_if(|&id| id < account_id).is_some() {}
+        if live.peek() == Some(&account_id) {
+            each(PurchaseRow {
+                account_id,
+                date: crate::conn::required(Ok(date), "order_date")?,
+                total: crate::conn::required(Ok(total), "total")?,
+            });
+        }
+        Ok(())
+    };
+    match db {
+        // Columns by position: the names cost more than the reading on ten million rows.
+        Db::Sqlite(pool) => {
+            let (sql, values) = select.build(SqliteQueryBuilder);
+            pool.read_or_write(&sql, &values, |row| {
+                let account_id = crate::conn::required(row.int_at(0), "account_id")?;
+                Ok(visit(account_id, row.date_at(1)?, row.int_at(2)?)?)
+            })
+            .await?;
             Ok(())
-        })
-        .await
+        }
+        Db::Postgres(_) => {
+            db.conn()
+                .for_each(&select, |row| {
+                    let account_id = crate::conn::required(row.int("account_id"), "account_id")?;
+                    visit(account_id, row.date("order_date")?, row.int("total")?)
+                })
+                .await
+        }
+    }
 }
 
 /// [`each_purchase`] of every customer, collected.

@@ -22,11 +22,14 @@
 mod row;
 mod values;
 
+pub(crate) use values::date_text;
+
 pub use row::SqliteRow;
 
 use crate::{DbError, DbResult};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedMutexGuard;
@@ -38,6 +41,10 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Prepared statements kept per connection (list pages vary by filter and sort, so a
 /// server sees a few hundred distinct statements).
 const STATEMENT_CACHE: usize = 512;
+
+/// Pause between background checkpoints: a job's commits write a few megabytes to the
+/// log in that time.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(20);
 
 /// A statement running at least this long makes its task yield afterwards.
 const YIELD_AFTER: Duration = Duration::from_millis(1);
@@ -144,6 +151,31 @@ impl SqlitePool {
         Ok(SqliteTx { conn, open: true })
     }
 
+    /// Runs `step` over and over in write transactions of about `slice` each, until it
+    /// says nothing is left: for writing or deleting a million rows without holding the
+    /// write lock for long. Each step should be a few hundred microseconds of work; the
+    /// task yields between transactions, so the writers that queued meanwhile go first
+    /// (the writer mutex is fair) and wait at most about one slice.
+    pub(crate) async fn write_in_slices(
+        &self,
+        slice: Duration,
+        mut step: impl FnMut(&Connection) -> DbResult<bool>,
+    ) -> DbResult<()> {
+        loop {
+            let tx = self.begin("BEGIN IMMEDIATE").await?;
+            let started = Instant::now();
+            let mut more = true;
+            while more && started.elapsed() < slice {
+                more = step(tx.connection())?;
+            }
+            tx.commit()?;
+            tokio::task::yield_now().await;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
     /// Runs a statement outside any transaction: on a reader when it only reads, on the
     /// writer otherwise (`UPDATE … RETURNING`, say).
     pub(crate) async fn read_or_write(
@@ -191,11 +223,51 @@ impl SqlitePool {
         outcome
     }
 
+    /// Starts copying the write-ahead log into the database on a thread of its own, until
+    /// the returned guard is dropped: for a job that writes a million rows, whose commits
+    /// would otherwise do that copying (SQLite's automatic checkpoint runs in the
+    /// committing connection) on the one thread that can write. PASSIVE checkpoints wait
+    /// for no reader or writer, and a commit's own checkpoint skips while this one runs.
+    pub fn checkpoint_in_background(&self) -> DbResult<BackgroundCheckpoints> {
+        let conn = open_connection(&self.settings)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    if let Err(error) =
+                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        // The commits checkpoint as usual then.
+                        tracing::warn!(%error, "background checkpoint failed");
+                        return;
+                    }
+                    std::thread::sleep(CHECKPOINT_PAUSE);
+                }
+            })
+            .map_err(|e| DbError::Internal(e.into()))?;
+        Ok(BackgroundCheckpoints { stop })
+    }
+
     /// Drops the idle connections (on shutdown); the writer closes with the last clone.
     pub fn close(&self) {
         if let Ok(mut idle) = self.readers.lock() {
             idle.clear();
         }
+    }
+}
+
+/// Checkpoints on a thread of their own while this lives (see
+/// [`SqlitePool::checkpoint_in_background`]); the thread ends after its next pause once
+/// this is dropped.
+pub struct BackgroundCheckpoints {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for BackgroundCheckpoints {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 

@@ -4,15 +4,16 @@
 //!
 //! The purchases are read a range of customers per statement (so no read is long, and
 //! on SQLite they run on reader connections, which writers do not wait for) and summed
-//! per customer as they come; the results are written in small transactions (see
-//! [`kehu_db::customer_values`]), so the SQLite write lock is never held for longer
-//! than one batch of rows.
+//! per customer as they come; the results are made a chunk of customers at a time and
+//! written in short transactions (see [`kehu_db::customer_values`]), so the SQLite write
+//! lock is never held for longer than one of them (about 25 ms).
 //!
 //! The job analyses every customer of the installation. Scores are relative to all
 //! customers (a "champion" is one whatever the viewer's scope), and each reader sees the
 //! stored rows of the customers they may see.
 
 mod compute;
+mod predict;
 mod read;
 
 use chrono::NaiveDate;
@@ -22,7 +23,7 @@ use kehu_db::Db;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
-pub use compute::{compute_values, ComputedValues};
+pub use compute::{compute_values, Analysis, ComputedValues};
 pub use read::{CustomerPurchases, PurchaseSums};
 
 pub use kehu_db::customer_values::JOB_KIND;
@@ -104,9 +105,11 @@ pub async fn load_settings(db: &Db) -> anyhow::Result<AnalyticsSettings> {
 pub struct Phases {
     /// Summing the purchases in the database.
     pub read: Duration,
-    /// The models.
+    /// Scores, classes, the model fits and their CLV curves: everything that takes all
+    /// customers at once.
     pub compute: Duration,
-    /// Writing the values, until the run is the one readers see.
+    /// Each customer's values (predictions, lifecycle stage) and writing them, side by
+    /// side, until the run is the one readers see.
     pub store: Duration,
     /// Deleting the runs it replaced.
     pub cleanup: Duration,
@@ -128,6 +131,10 @@ pub struct Recomputed {
     pub phases: Phases,
 }
 
+/// Customers whose values are made and handed to the writer at a time: a few
+/// milliseconds of work, a couple of megabytes.
+const VALUES_PER_CHUNK: usize = 10_000;
+
 /// Reads the purchases, computes and stores a new run, then deletes the older ones.
 pub async fn recompute(
     db: &Db,
@@ -141,27 +148,28 @@ pub async fn recompute(
     let parameters = serde_json::to_value(settings)?;
     let run_id = customer_values::start_run(db, as_of, &parameters, requested_by).await?;
     let owned = settings.clone();
-    let computed =
-        tokio::task::spawn_blocking(move || compute_values(&totals, as_of, &owned)).await?;
+    let analysis =
+        tokio::task::spawn_blocking(move || Analysis::new(totals, as_of, &owned)).await?;
     let compute = started.elapsed() - read;
-    let computed = match computed {
-        Ok(computed) => computed,
+    let analysis = match analysis {
+        Ok(analysis) => analysis,
         Err(error) => {
             customer_values::discard_run(db, run_id).await?;
             return Err(error);
         }
     };
-    customer_values::store_values(db, run_id, &computed.values).await?;
-    customer_values::finish_run(
-        db,
-        run_id,
-        &computed.model,
-        computed.values.len() as i64,
-        computed.purchases as i64,
-    )
-    .await?;
+    let (customers, purchases) = (analysis.len(), analysis.purchases());
+    let model = analysis.model.clone();
+    if let Err(error) = store(db, run_id, analysis).await {
+        customer_values::discard_run(db, run_id).await?;
+        return Err(error);
+    }
+    customer_values::finish_run(db, run_id, &model, customers as i64, purchases as i64).await?;
     let store = started.elapsed() - read - compute;
-    customer_values::discard_older_runs(db, run_id).await?;
+    {
+        let _checkpoints = db.checkpoint_in_background()?;
+        customer_values::discard_older_runs(db, run_id).await?;
+    }
     let phases = Phases {
         read,
         compute,
@@ -171,8 +179,8 @@ pub async fn recompute(
     // How long each phase took, so that slow runs on big databases can be told apart.
     tracing::info!(
         run_id,
-        customers = computed.values.len(),
-        purchases = computed.purchases,
+        customers,
+        purchases,
         read_ms = phases.read.as_millis() as u64,
         compute_ms = phases.compute.as_millis() as u64,
         store_ms = phases.store.as_millis() as u64,
@@ -180,4 +188,29 @@ pub async fn recompute(
         "customer values computed"
     );
     Ok(Recomputed { run_id, phases })
+}
+
+/// Writes every customer's values, made a chunk at a time on a blocking thread while the
+/// chunk before is written: on SQLite the writing is one thread's work (one writer), so
+/// making the values beside it, and copying the log into the database on a third thread,
+/// take no time of their own on a machine of two cores.
+async fn store(db: &Db, run_id: i64, analysis: Analysis) -> anyhow::Result<()> {
+    let (chunks, mut made) = tokio::sync::mpsc::channel(2);
+    let maker = tokio::task::spawn_blocking(move || {
+        for start in (0..analysis.len()).step_by(VALUES_PER_CHUNK) {
+            let end = (start + VALUES_PER_CHUNK).min(analysis.len());
+            let chunk = analysis.values(start..end);
+            let failed = chunk.is_err();
+            // A closed channel means the writer failed; it reports why.
+            if chunks.blocking_send(chunk).is_err() || failed {
+                return;
+            }
+        }
+    });
+    let _checkpoints = db.checkpoint_in_background()?;
+    while let Some(chunk) = made.recv().await {
+        customer_values::store_values(db, run_id, &chunk?).await?;
+    }
+    maker.await?;
+    Ok(())
 }

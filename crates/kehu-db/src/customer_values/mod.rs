@@ -2,7 +2,7 @@
 //! customer and run ([`CustomerValue`]): RFM scores and segment, ABC class, CLV,
 //! P(alive) and lifecycle stage.
 //!
-//! A run is written in small transactions, so the SQLite write lock is never held for
+//! A run is written in short transactions, so the SQLite write lock is never held for
 //! long, and only counts once [`finish_run`] has set `computed_at`; readers keep seeing
 //! the previous complete run until then, and [`discard_older_runs`] clears it away after. Every read joins the customer and applies the
 //! reader's customer visibility, so a sales rep's figures cover only their customers.
@@ -126,9 +126,11 @@ pub async fn request_recompute(db: &Db, requested_by: Option<i64>) -> DbResult<O
     ))
 }
 
-/// Rows per insert transaction: small enough that other writers wait milliseconds.
+mod sqlite_write;
+
+/// Rows per insert transaction on PostgreSQL.
 const WRITE_BATCH: usize = 500;
-/// Rows per delete statement when an old run is cleared away.
+/// Rows per delete statement on PostgreSQL when an old run is cleared away.
 const DELETE_BATCH: i64 = 2_000;
 
 /// Records that a computation has started; its results stay hidden until [`finish_run`].
@@ -163,8 +165,12 @@ pub async fn start_run(
         .ok_or_else(|| anyhow::anyhow!("insert returned no id").into())
 }
 
-/// Writes a run's values, [`WRITE_BATCH`] rows per transaction.
+/// Writes a run's values: on SQLite in transactions of a few milliseconds (see
+/// [`sqlite_write`]), on PostgreSQL [`WRITE_BATCH`] rows per transaction.
 pub async fn store_values(db: &Db, run_id: i64, values: &[CustomerValue]) -> DbResult<()> {
+    if let Db::Sqlite(pool) = db {
+        return sqlite_write::store_values(pool, run_id, values).await;
+    }
     for batch in values.chunks(WRITE_BATCH) {
         let mut insert = Query::insert();
         insert
@@ -235,6 +241,20 @@ pub async fn discard_older_runs(db: &Db, run_id: i64) -> DbResult<()> {
 
 /// Deletes a run and its values, a batch of values per statement.
 pub async fn discard_run(db: &Db, run_id: i64) -> DbResult<()> {
+    match db {
+        Db::Sqlite(pool) => sqlite_write::delete_values(pool, run_id).await?,
+        Db::Postgres(_) => delete_values_in_batches(db, run_id).await?,
+    }
+    let delete = Query::delete()
+        .from_table(ident("analytics_runs"))
+        .and_where(Expr::col(ident("id")).eq(run_id))
+        .to_owned();
+    db.conn().execute(&delete).await?;
+    Ok(())
+}
+
+/// Deletes a run's values, [`DELETE_BATCH`] rows per statement.
+async fn delete_values_in_batches(db: &Db, run_id: i64) -> DbResult<()> {
     loop {
         let batch = Query::select()
             .column(ident("account_id"))
@@ -248,15 +268,9 @@ pub async fn discard_run(db: &Db, run_id: i64) -> DbResult<()> {
             .and_where(Expr::col(ident("account_id")).in_subquery(batch))
             .to_owned();
         if db.conn().execute(&delete).await? == 0 {
-            break;
+            return Ok(());
         }
     }
-    let delete = Query::delete()
-        .from_table(ident("analytics_runs"))
-        .and_where(Expr::col(ident("id")).eq(run_id))
-        .to_owned();
-    db.conn().execute(&delete).await?;
-    Ok(())
 }
 
 /// The newest complete run, if any.
