@@ -4,11 +4,37 @@
 use kehu_core::entity::{CustomFieldDef, EntityDef};
 use kehu_core::field_security::FieldRules;
 use kehu_core::filter::{parse_filters, parse_sort};
+use kehu_core::permission::{Action, Actor};
 use kehu_core::FieldErrors;
-use kehu_db::records::{Cursor, ListQuery};
+use kehu_db::records::{self, Cursor, ListQuery, Record};
+use kehu_db::{Db, DbResult};
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 200;
+
+/// The records of a query that `actor` may read, without the columns their roles hide and
+/// with hidden custom values masked: what every page and endpoint shows of a list.
+pub async fn readable_records(
+    db: &Db,
+    actor: &Actor,
+    entity: &'static EntityDef,
+    query: &ListQuery,
+) -> DbResult<Vec<Record>> {
+    let columns = actor.fields.visible_fields(entity);
+    let mut found = records::list(
+        db,
+        entity,
+        &actor.visibility(entity.name, Action::Read),
+        query,
+        &columns,
+    )
+    .await?
+    .records;
+    for record in &mut found {
+        record.mask(&actor.fields);
+    }
+    Ok(found)
+}
 
 /// Builds the repository query from raw parameters; every problem is reported by name.
 /// Filtering or sorting on a field the user's roles hide is refused: which records match

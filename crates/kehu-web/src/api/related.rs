@@ -150,9 +150,6 @@ pub async fn global_search(
                     .take(room),
             );
         }
-        for record in &mut records {
-            record.mask(&actor.fields);
-        }
         found.push(records);
     }
     let contacts = found.pop().unwrap_or_default();
@@ -160,7 +157,7 @@ pub async fn global_search(
     Ok((accounts, contacts))
 }
 
-/// The newest `limit` records of `entity` matching `text` that the actor may read.
+/// The newest `limit` records of `entity` matching `text` that the actor may read, masked.
 async fn search_page(
     db: &Db,
     actor: &kehu_core::permission::Actor,
@@ -181,16 +178,7 @@ async fn search_page(
         in_recycle_bin: false,
         whole_words,
     };
-    let columns = actor.fields.visible_fields(entity);
-    Ok(records::list(
-        db,
-        entity,
-        &actor.visibility(entity.name, Action::Read),
-        &query,
-        &columns,
-    )
-    .await?
-    .records)
+    crate::lists::readable_records(db, actor, entity, &query).await
 }
 
 /// `GET /api/v1/search?q=…`.

@@ -4,8 +4,8 @@
 use super::format::Names;
 use kehu_core::entity::{EntityDef, ACCOUNT, CONTACT};
 use kehu_core::filter::{Filter, FilterOp, FilterTarget, FilterValue, Sort};
-use kehu_core::permission::{Action, Actor};
-use kehu_db::records::{self, ListQuery, Record};
+use kehu_core::permission::Actor;
+use kehu_db::records::{ListQuery, Record};
 use kehu_db::users::User;
 use kehu_db::{teams, users, Db, DbResult};
 use std::collections::HashMap;
@@ -55,20 +55,7 @@ pub async fn records_by_ids(
         in_recycle_bin: false,
         whole_words: false,
     };
-    let columns = actor.fields.visible_fields(entity);
-    let mut found = records::list(
-        db,
-        entity,
-        &actor.visibility(entity.name, Action::Read),
-        &query,
-        &columns,
-    )
-    .await?
-    .records;
-    for record in &mut found {
-        record.mask(&actor.fields);
-    }
-    Ok(found)
+    crate::lists::readable_records(db, actor, entity, &query).await
 }
 
 /// Names of the visible records of an entity among `ids`.
