@@ -92,7 +92,7 @@ pub struct FieldDef {
     pub sortable: bool,
     /// Its text goes into the record's full-text `search_tokens`.
     pub searchable: bool,
-    /// Its text goes into the trigram `contact_points` (phones, e-mails, codes).
+    /// Its text goes into the trigram `contact_points` (phone numbers, codes).
     pub contact_point: bool,
 }
 
@@ -203,9 +203,7 @@ pub static ACCOUNT: EntityDef = EntityDef {
         field("city", FieldKind::Text { max: 100 }).searchable(),
         field("address", FieldKind::Text { max: 500 }).searchable(),
         field("phone", FieldKind::Phone).contact_point(),
-        field("email", FieldKind::Email)
-            .searchable()
-            .contact_point(),
+        field("email", FieldKind::Email).searchable(),
         field("website", FieldKind::Url),
         field("lifecycle_status", FieldKind::Choice(LIFECYCLE_STATUSES)).sortable(),
         field("credit_limit", FieldKind::Money).sortable(),
@@ -229,9 +227,7 @@ pub static CONTACT: EntityDef = EntityDef {
         field("department", FieldKind::Text { max: 100 }),
         field("mobile", FieldKind::Phone).contact_point(),
         field("phone", FieldKind::Phone).contact_point(),
-        field("email", FieldKind::Email)
-            .searchable()
-            .contact_point(),
+        field("email", FieldKind::Email).searchable(),
         field("birthday", FieldKind::Date),
         field("reports_to_id", FieldKind::ContactRef),
         field("assistant", FieldKind::Text { max: 100 }),

@@ -20,6 +20,7 @@ const SQLITE: &[(i64, &str)] = &[
     (11, include_str!("../migrations/sqlite/0011_customer_values_speed.sql")),
     (12, include_str!("../migrations/sqlite/0012_search_scope_marks.sql")),
     (14, include_str!("../migrations/sqlite/0014_team_list_indexes.sql")),
+    (15, include_str!("../migrations/sqlite/0015_search_keys.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -35,6 +36,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (10, include_str!("../migrations/postgres/0010_custom_fields_epoch.sql")),
     (11, include_str!("../migrations/postgres/0011_customer_values_speed.sql")),
     (14, include_str!("../migrations/postgres/0014_team_list_indexes.sql")),
+    (15, include_str!("../migrations/postgres/0015_search_keys.sql")),
 ];
 
 /// The versions of the migrations this binary carries for a backend.

@@ -631,7 +631,9 @@ async fn fts_entries(db: &Db, fts: &str) -> Vec<String> {
     .unwrap();
     let entries = conn
         .prepare(&format!(
-            "SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM temp.vocab_{fts} ORDER BY term, doc, col, offset"
+            // Words tables keep no positions (`detail=none`): no column, no offset.
+            "SELECT term || ' ' || doc || ' ' || coalesce(col, '') || ' ' || coalesce(offset, '') \
+             FROM temp.vocab_{fts} ORDER BY term, doc, col, offset"
         ))
         .unwrap()
         .query_map([], |row| row.get::<_, String>(0))
@@ -861,12 +863,16 @@ async fn a_load_into_empty_tables_gives_the_database_of_a_row_by_row_load(db: Db
             for fts in [
                 "accounts_fts",
                 "accounts_trgm",
+                "accounts_team_fts",
+                "accounts_team_trgm",
                 "contacts_fts",
                 "contacts_trgm",
+                "contacts_team_fts",
+                "contacts_team_trgm",
                 "orders_fts",
                 "orders_trgm",
             ] {
-                // Checks the index against the table's rows as well as its own structure.
+                // Checks the index's structure (and the rows of a table with content).
                 sql::execute(
                     &db,
                     &format!("INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)"),

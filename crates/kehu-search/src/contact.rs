@@ -1,15 +1,19 @@
-//! Phone numbers, e-mail addresses and codes: the `contact_points` column and the
-//! recognition of such fragments in a query.
+//! Phone numbers and codes: the `contact_points` column, and the recognition of phone
+//! numbers, codes and e-mail addresses in a query.
 //!
-//! These are matched by substring (a trigram index: FTS5 `trigram`, PostgreSQL
-//! `pg_trgm`), because people search for "the last four digits" or "part of the
-//! address". Stored values and query fragments are normalised by the same rules so that
-//! a substring of what was typed is a substring of what was stored:
+//! Phone numbers and codes are matched by substring (a trigram index: FTS5 `trigram`,
+//! PostgreSQL `pg_trgm`), because people search for "the last four digits" or the
+//! middle of a customer code. Stored values and query fragments are normalised by the
+//! same rules so that a substring of what was typed is a substring of what was stored:
 //!
-//! * e-mail addresses and domain-like fragments (`ann.lee`, `example.com`): lower-cased,
-//!   otherwise as written;
 //! * phone numbers: digits only (spaces, dashes, dots, `+`, parentheses removed);
 //! * codes (`KH-2024-0001`, `SO2024001`): lower-cased with separators removed.
+//!
+//! E-mail addresses are not contact points: they are found by their words (local part,
+//! its letters joined, domain labels; see [`crate::index_tokens`]), which is how people
+//! type them (`zhang.wei`, `sales@`, `huawei.com`). Trigrams of addresses made every
+//! sparse fragment slow on a large table: `ng.`, `.li` and `ang` occur in most Chinese
+//! addresses, so a fragment such as `wang.li` intersected lists of a million entries.
 
 use std::collections::HashSet;
 
@@ -26,11 +30,11 @@ const MAX_SUBSTRING_CHARS: usize = 64;
 const CODE_SEPARATORS: &[char] = &['-', '_', '.', '/', '#', '(', ')', '+', ' '];
 
 /// Builds the text stored in a record's `contact_points` column (indexed for substring
-/// search) from its phone numbers, e-mail addresses and codes.
+/// search) from its phone numbers and codes.
 ///
 /// Each value contributes one or more lines:
 ///
-/// * an e-mail address (anything with `@`): lower-cased;
+/// * an e-mail address (anything with `@`): nothing, see the module docs;
 /// * a phone number (only digits and `+ - ( ) . /` and spaces, at least 3 digits): its
 ///   digits, plus `+` and the digits when it was written with a leading `+`, so that an
 ///   E.164 number from a telephony integration (`+8613812345678`) can be looked up as
@@ -43,7 +47,7 @@ const CODE_SEPARATORS: &[char] = &['-', '_', '.', '/', '#', '(', ')', '+', ' '];
 ///
 /// ```
 /// let cp = kehu_search::contact_points(["+86 138-1234-5678", "Ann@Example.com", "KH-2024-0001"]);
-/// assert_eq!(cp, "8613812345678\n+8613812345678\nann@example.com\nkh20240001\nkh-2024-0001");
+/// assert_eq!(cp, "8613812345678\n+8613812345678\nkh20240001\nkh-2024-0001");
 /// ```
 #[must_use]
 pub fn contact_points<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
@@ -64,8 +68,7 @@ pub fn contact_points<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
             continue;
         }
         if v.contains('@') {
-            let email = v.strip_prefix("mailto:").unwrap_or(&v);
-            push(email.replace(' ', ""));
+            continue;
         } else if is_phone_like(&v) && digit_count(&v) >= MIN_SUBSTRING_CHARS {
             let digits = digits_of(&v);
             let plus = v.starts_with('+').then(|| format!("+{digits}"));
@@ -84,10 +87,13 @@ pub fn contact_points<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
 /// What a query fragment made of contact characters turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ContactFragment {
-    /// Long enough for the trigram index.
+    /// A phone number or code long enough for the trigram index.
     Substring(String),
-    /// Looks like a contact point but is too short for the trigram index.
+    /// Looks like a phone number or code but is too short for the trigram index.
     Short(String),
+    /// Part of an e-mail address or domain (`sales@`, `zhang.wei`, `example.com`): found
+    /// by its words, every one but the last complete.
+    Address,
 }
 
 /// Characters that may appear in a phone number, e-mail address or code as typed in a
@@ -106,23 +112,18 @@ pub(crate) fn is_phone_like(s: &str) -> bool {
 /// Classifies a normalised query fragment made of [`is_contact_char`] characters (and,
 /// for merged phone groups, spaces). Returns `None` for ordinary words.
 pub(crate) fn classify_fragment(fragment: &str) -> Option<ContactFragment> {
-    let text = if fragment.contains('@') {
-        trim_punctuation(fragment).to_owned()
+    let trimmed = trim_punctuation(fragment);
+    let has_letter = trimmed.chars().any(|c| c.is_ascii_alphabetic());
+    let has_digit = trimmed.chars().any(|c| c.is_ascii_digit());
+    let text = if fragment.contains('@') || (has_letter && trimmed.contains('.')) {
+        // Part of an e-mail address or a domain (a lone `@` is nothing).
+        return (has_letter || has_digit).then_some(ContactFragment::Address);
     } else if is_phone_like(fragment) {
         digits_of(fragment)
+    } else if has_letter && has_digit {
+        trimmed.replace(CODE_SEPARATORS, "")
     } else {
-        let trimmed = trim_punctuation(fragment);
-        let has_letter = trimmed.chars().any(|c| c.is_ascii_alphabetic());
-        let has_digit = trimmed.chars().any(|c| c.is_ascii_digit());
-        if has_letter && trimmed.contains('.') {
-            // Part of an e-mail address or a domain: dots are kept because stored
-            // e-mail addresses keep them.
-            trimmed.to_owned()
-        } else if has_letter && has_digit {
-            trimmed.replace(CODE_SEPARATORS, "")
-        } else {
-            return None;
-        }
+        return None;
     };
     let text: String = text.chars().take(MAX_SUBSTRING_CHARS).collect();
     if text.is_empty() {
@@ -161,10 +162,10 @@ mod tests {
     }
 
     #[test]
-    fn emails_are_lower_cased() {
+    fn emails_are_not_contact_points() {
         assert_eq!(
-            contact_points(["  Ann.Lee@Example.COM ", "mailto:bob@x.cn"]),
-            "ann.lee@example.com\nbob@x.cn"
+            contact_points(["  Ann.Lee@Example.COM ", "mailto:bob@x.cn", "138 1234 5678"]),
+            "13812345678"
         );
     }
 
@@ -193,14 +194,9 @@ mod tests {
             Some(Substring("8613812345678".into()))
         );
         assert_eq!(classify_fragment("56"), Some(Short("56".into())));
-        assert_eq!(
-            classify_fragment("ann@example.com"),
-            Some(Substring("ann@example.com".into()))
-        );
-        assert_eq!(
-            classify_fragment("example.com"),
-            Some(Substring("example.com".into()))
-        );
+        assert_eq!(classify_fragment("ann@example.com"), Some(Address));
+        assert_eq!(classify_fragment("example.com"), Some(Address));
+        assert_eq!(classify_fragment("sales@"), Some(Address));
         assert_eq!(
             classify_fragment("kh-2024-"),
             Some(Substring("kh2024".into()))

@@ -38,7 +38,13 @@ pub fn index_tokens<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
         let normalized = normalize(field);
         for run in runs(&normalized) {
             match run.class {
-                Class::Word => tokens.push(truncate_word(run.text)),
+                Class::Word => {
+                    let word = truncate_word(run.text);
+                    tokens.push(word);
+                    for part in letter_and_digit_parts(word) {
+                        tokens.push(part);
+                    }
+                }
                 Class::Cjk => add_cjk_run(&mut tokens, run.text),
                 Class::Sep => {}
             }
@@ -83,6 +89,29 @@ fn add_cjk_run(tokens: &mut Tokens, run: &str) {
     for gram in bigrams(run) {
         tokens.push(gram);
     }
+}
+
+/// The letter parts and digit parts of a word that has both, two characters or longer:
+/// `northwind2353` → `northwind`, `2353`; `wang398` → `wang`, `398`. E-mail domains,
+/// product names and account names glue words to numbers, and people type the word.
+fn letter_and_digit_parts(word: &str) -> impl Iterator<Item = &str> {
+    let mixed =
+        word.bytes().any(|b| b.is_ascii_digit()) && !word.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = Vec::new();
+    if mixed {
+        let mut start = 0;
+        let mut digits = None;
+        for (i, c) in word.char_indices() {
+            let is_digit = c.is_ascii_digit();
+            if digits.is_some_and(|d| d != is_digit) {
+                parts.push(&word[start..i]);
+                start = i;
+            }
+            digits = Some(is_digit);
+        }
+        parts.push(&word[start..]);
+    }
+    parts.into_iter().filter(|p| p.chars().nth(1).is_some())
 }
 
 /// For each e-mail-looking fragment whose local part contains separators (`zhang.wei`,
@@ -140,6 +169,25 @@ mod tests {
             ["zhang", "wei", "huawei", "com", "cn", "zhangwei"]
         );
         assert_eq!(toks(&["ann@example.com"]), ["ann", "example", "com"]);
+    }
+
+    #[test]
+    fn words_glued_to_numbers_yield_both_parts() {
+        assert_eq!(
+            toks(&["sales@northwind2353.example", "iPhone15 mp3"]),
+            [
+                "sales",
+                "northwind2353",
+                "northwind",
+                "2353",
+                "example",
+                "iphone15",
+                "iphone",
+                "15",
+                "mp3",
+                "mp"
+            ]
+        );
     }
 
     #[test]

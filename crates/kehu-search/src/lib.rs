@@ -8,9 +8,9 @@
 //!   `GIN (to_tsvector('simple', search_tokens))`. The tokens are chosen so that both
 //!   tokenizers keep each of them as one unchanged word, so both backends index the same
 //!   tokens (see the `text` module for the character rules).
-//! * `contact_points` ← [`contact_points`]: normalised phone numbers, e-mail addresses
-//!   and codes, indexed by trigrams (FTS5 `tokenize='trigram'`, PostgreSQL `pg_trgm`)
-//!   for substring search ("the last four digits").
+//! * `contact_points` ← [`contact_points`]: normalised phone numbers and codes, indexed
+//!   by trigrams (FTS5 `tokenize='trigram'`, PostgreSQL `pg_trgm`) for substring search
+//!   ("the last four digits"). E-mail addresses are found by their words.
 //!
 //! A query goes through [`parse_query`], which renders safe expressions for either
 //! backend ([`SearchQuery::fts5_match`], [`SearchQuery::pg_tsquery`], …); see

@@ -44,7 +44,7 @@ impl Term {
         self.prefix
     }
 
-    /// Whether the term came from a phone/e-mail/code fragment that is also in
+    /// Whether the term came from a phone number or code fragment that is also in
     /// [`SearchQuery::substrings`], so that a substring match may stand in for it (these
     /// are the terms the residual expressions leave out).
     #[must_use]
@@ -63,7 +63,7 @@ impl Term {
 ///   `search_tokens` match the residual expression
 ///   ([`SearchQuery::residual_fts5_match`] / [`SearchQuery::residual_pg_tsquery`]; no
 ///   condition when that is `None`). The residual leaves out the terms that came from
-///   the phone/e-mail/code fragments, so "张伟 13812345678" finds 张伟 whose stored phone
+///   the phone number and code fragments, so "张伟 13812345678" finds 张伟 whose stored phone
 ///   is written `138-1234-5678`.
 ///
 /// When there are neither terms nor substrings, [`SearchQuery::like_fallback`] holds what
@@ -112,10 +112,15 @@ pub struct SearchQuery {
 ///   longer run becomes its bigrams, all required (`华为科技` → 华为, 为科, 科技), which
 ///   finds it anywhere inside a longer name because [`crate::index_tokens`] stores all
 ///   bigrams.
-/// * Fragments that look like a phone number, e-mail address or code (3+ digits,
-///   anything with `@`, letters mixed with digits, dotted names) are also normalised
-///   into [`SearchQuery::substrings`] for the trigram index; phone digits written in
-///   groups (`138 1234 5678`) are joined.
+/// * Fragments that look like a phone number or code (3+ digits, letters mixed with
+///   digits) are also normalised into [`SearchQuery::substrings`] for the trigram
+///   index; phone digits written in groups (`138 1234 5678`) are joined.
+/// * Parts of e-mail addresses and domains (anything with `@`, dotted names) become
+///   their words, each one followed by more of the address as a whole word and the last
+///   as a prefix: `zhang.wei@hua` → `zhang`, `wei`, `hua`*; `sales@` → `sales`. The
+///   index holds an address's local part, its letters joined and its domain labels as
+///   words, so this finds what people type of an address without a substring index
+///   (and a word the user has finished typing never costs a prefix lookup).
 /// * What is too short for the indexes (one Latin letter, fewer than three digits,
 ///   and a single CJK character, which the bigram index only finds at the start of a
 ///   bigram) goes to [`SearchQuery::like_fallback`].
@@ -128,19 +133,20 @@ pub fn parse_query(q: &str) -> SearchQuery {
     let normalized = normalize(&limited);
     let mut query = SearchQuery::default();
 
-    // Phone numbers, e-mail addresses and codes first: they decide which terms may be
-    // replaced by a substring match (the `contact` flag).
-    let mut covered: Vec<(Range<usize>, bool)> = Vec::new();
+    // Phone numbers, codes and e-mail addresses first: they decide which terms may be
+    // replaced by a substring match (the `contact` flag) and which words are complete.
+    let mut covered: Vec<(Range<usize>, Cover)> = Vec::new();
     for span in contact_spans(&normalized) {
         match classify_fragment(&normalized[span.clone()]) {
             Some(ContactFragment::Substring(s)) => {
                 push_unique(&mut query.substrings, s, MAX_SUBSTRINGS);
-                covered.push((span, true));
+                covered.push((span, Cover::Substring));
             }
             Some(ContactFragment::Short(s)) => {
                 push_unique(&mut query.like_fallback, s, MAX_LIKE_FALLBACK);
-                covered.push((span, false));
+                covered.push((span, Cover::Short));
             }
+            Some(ContactFragment::Address) => covered.push((span, Cover::Address)),
             None => {}
         }
     }
@@ -148,20 +154,33 @@ pub fn parse_query(q: &str) -> SearchQuery {
         covered
             .iter()
             .find(|(span, _)| span.start <= start && start + len <= span.end)
-            .map(|&(_, has_substring)| has_substring)
     };
 
     for run in runs(&normalized) {
         let cover = coverage(run.start, run.text.len());
-        let contact = cover == Some(true);
         match run.class {
             Class::Word => {
                 let word = truncate_word(run.text);
-                if word.chars().nth(1).is_some() {
-                    query.push_term(word, true, contact);
-                } else if cover.is_none() {
-                    // One letter: a prefix query on it would match most of the index.
-                    push_unique(&mut query.like_fallback, word.to_owned(), MAX_LIKE_FALLBACK);
+                match cover {
+                    Some((span, Cover::Address)) => {
+                        if run.start + run.text.len() < span.end {
+                            query.push_term(word, false, false);
+                        } else if word.chars().nth(1).is_some() {
+                            query.push_term(word, true, false);
+                        }
+                        // A last word of one letter is still being typed and would
+                        // match most of the index as a prefix: left out.
+                    }
+                    Some((_, cover)) => {
+                        if word.chars().nth(1).is_some() {
+                            query.push_term(word, true, *cover == Cover::Substring);
+                        }
+                    }
+                    None if word.chars().nth(1).is_some() => query.push_term(word, true, false),
+                    None => {
+                        // One letter: a prefix query on it would match most of the index.
+                        push_unique(&mut query.like_fallback, word.to_owned(), MAX_LIKE_FALLBACK);
+                    }
                 }
             }
             Class::Cjk => match run.text.chars().count() {
@@ -186,6 +205,17 @@ pub fn parse_query(q: &str) -> SearchQuery {
     query
 }
 
+/// How a query fragment of contact characters is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cover {
+    /// By substring (phone numbers, codes); its words may stand aside for it.
+    Substring,
+    /// Too short for the substring index: the `LIKE` fallback.
+    Short,
+    /// By its words (e-mail addresses, domains).
+    Address,
+}
+
 impl SearchQuery {
     /// The full-text terms, all of which must match.
     #[must_use]
@@ -193,7 +223,7 @@ impl SearchQuery {
         &self.terms
     }
 
-    /// Normalised phone digits, e-mail fragments and codes (3+ characters each), all of
+    /// Normalised phone digits and codes (3+ characters each), all of
     /// which must occur in `contact_points`. Use [`SearchQuery::fts5_trigram_match`] or
     /// [`SearchQuery::substring_like_patterns`] rather than splicing these into SQL.
     #[must_use]
@@ -485,15 +515,39 @@ mod tests {
     }
 
     #[test]
-    fn email_and_code_fragments_become_substrings() {
-        assert_eq!(
-            parse_query("Ann@Example.com").substrings(),
-            ["ann@example.com"]
-        );
-        assert_eq!(parse_query("example.com").substrings(), ["example.com"]);
+    fn code_fragments_become_substrings() {
         assert_eq!(parse_query("KH-2024-0001").substrings(), ["kh20240001"]);
-        assert_eq!(parse_query("<ann@x.cn>;").substrings(), ["ann@x.cn"]);
         assert!(parse_query("smith").substrings().is_empty());
+    }
+
+    #[test]
+    fn email_fragments_become_words_the_last_one_a_prefix() {
+        let q = parse_query("Zhang.Wei@Hua");
+        assert!(q.substrings().is_empty());
+        assert_eq!(
+            terms("Zhang.Wei@Hua"),
+            [
+                ("zhang".to_owned(), false),
+                ("wei".to_owned(), false),
+                ("hua".to_owned(), true)
+            ]
+        );
+        assert_eq!(terms("sales@"), [("sales".to_owned(), false)]);
+        assert_eq!(
+            terms("<ann@x.cn>;"),
+            [
+                ("ann".to_owned(), false),
+                ("x".to_owned(), false),
+                ("cn".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            terms("example.com"),
+            [("example".to_owned(), false), ("com".to_owned(), true)]
+        );
+        // A last letter is still being typed: left out rather than matching everything.
+        assert_eq!(terms("wang.l"), [("wang".to_owned(), false)]);
+        assert!(parse_query("@").is_empty());
     }
 
     #[test]
@@ -563,8 +617,8 @@ mod tests {
     fn like_patterns_are_escaped() {
         assert_eq!(like_contains_pattern(r"a_b%c\d"), r"%a\_b\%c\\d%");
         assert_eq!(
-            parse_query("ann_lee@x.com").substring_like_patterns(),
-            [r"%ann\_lee@x.com%"]
+            parse_query("kh_2024_0001").substring_like_patterns(),
+            [r"%kh20240001%"]
         );
     }
 
@@ -572,8 +626,8 @@ mod tests {
     fn trigram_match_is_quoted() {
         // `"` cannot reach a substring (it is not a contact character), but the
         // quoting would cope with it.
-        let q = parse_query(r#"a"b@x.com 5678"#);
-        assert_eq!(q.fts5_trigram_match().unwrap(), r#""b@x.com" AND "5678""#);
+        let q = parse_query(r#"a"kh-01 5678"#);
+        assert_eq!(q.fts5_trigram_match().unwrap(), r#""kh01" AND "5678""#);
         assert_eq!(fts5_quote(r#"x"y"#), r#""x""y""#);
         assert_eq!(pg_quote(r"x'y\z"), r"'x''y\\z'");
     }

@@ -1,4 +1,4 @@
-//! The search-box predicate: full-text tokens, trigram substrings for phones, e-mails and
+//! The search-box predicate: full-text tokens, trigram substrings for phone numbers and
 //! codes, and a bounded LIKE on the name for fragments too short for either index.
 //!
 //! Every part of what was typed must match somewhere. A record matches when
@@ -13,6 +13,7 @@
 
 use super::ident;
 use super::list::like;
+use super::search_index::{fts_table, record_id_sql, Index, Keys};
 use crate::Backend;
 use kehu_core::entity::EntityDef;
 use kehu_search::{like_contains_pattern, parse_query, SearchQuery};
@@ -20,34 +21,32 @@ use sea_query::{Alias, Cond, Expr, Query, SimpleExpr};
 
 /// One way a record can match what was typed: every part must hold.
 pub(crate) struct Alternative {
-    /// A full-text table and the MATCH expression its rows must satisfy (SQLite; on
+    /// A full-text index and the MATCH expression its rows must satisfy (SQLite; on
     /// PostgreSQL the index tests are plain conditions). A search page sorted by id reads
-    /// these matches in rowid order and stops after a page (see `stream.rs`).
+    /// these matches in key order and stops after a page (see `stream.rs`).
     pub stream: Option<FtsMatch>,
     /// Further conditions on the record.
     pub conditions: Cond,
 }
 
-/// `<table> MATCH <expression>` on one FTS5 table.
+/// `MATCH <expression>` on one of an entity's full-text indexes (SQLite).
 #[derive(Clone)]
 pub(crate) struct FtsMatch {
-    pub table: String,
+    pub index: Index,
     pub expression: String,
 }
 
 impl FtsMatch {
-    /// The MATCH test itself (in a query that reads this FTS table).
-    pub fn test(&self) -> SimpleExpr {
-        // SQLite-only SQL: sea-query's SQLite placeholder is `?`.
-        Expr::cust_with_values(format!("{} MATCH ?", self.table), [self.expression.clone()])
-    }
-
-    /// `<table>.id IN (the matching rowids)`.
+    /// `<table>.id IN (the ids of the matching rows)`, from the newest-first table.
     fn contains(&self, table: &str) -> SimpleExpr {
+        let fts = fts_table(table, self.index, Keys::NewestFirst);
         let matching = Query::select()
-            .column(Alias::new("rowid"))
-            .from(Alias::new(&self.table))
-            .and_where(self.test())
+            .expr(Expr::cust(record_id_sql(table, Keys::NewestFirst, &fts)))
+            .from(Alias::new(&fts))
+            .and_where(Expr::cust_with_values(
+                format!("\"{fts}\" MATCH ?"),
+                [self.expression.clone()],
+            ))
             .to_owned();
         Expr::col((ident(table), ident("id"))).in_subquery(matching)
     }
@@ -192,7 +191,7 @@ fn tokens_test(backend: Backend, table: &str, expression: Option<String>) -> Opt
     let expression = expression?;
     Some(match backend {
         Backend::Sqlite => IndexTest::Fts(FtsMatch {
-            table: format!("{table}_fts"),
+            index: Index::Words,
             expression,
         }),
         Backend::Postgres => IndexTest::Row(Expr::cust_with_values(
@@ -209,7 +208,7 @@ fn substrings_test(backend: Backend, table: &str, query: &SearchQuery) -> Option
             // FTS5 uses the trigram index for MATCH; for LIKE only without ESCAPE, where `_`
             // in an e-mail address would be a wildcard.
             Some(IndexTest::Fts(FtsMatch {
-                table: format!("{table}_trgm"),
+                index: Index::Trigrams,
                 expression: query.fts5_trigram_match()?,
             }))
         }

@@ -16,7 +16,8 @@ backend_tests!(
     hostile_input_is_just_text,
     search_follows_changes_and_the_recycle_bin,
     search_pages_in_id_order_give_every_visible_match_once,
-    search_follows_the_owner_and_the_team
+    search_follows_the_owner_and_the_team,
+    a_rep_finds_what_they_own_in_any_team
 );
 
 async fn customers(db: &Db) -> Actor {
@@ -612,5 +613,109 @@ async fn search_follows_the_owner_and_the_team(db: Db) {
             finds(&east_manager, text).await.is_empty(),
             "old manager, {text}"
         );
+    }
+}
+
+/// A record's team is its owner's: when the owner moves to another team their records
+/// follow them in search too. A record whose team is not its owner's (as imported or
+/// older data may have) is still found by its owner and by its own team's manager.
+async fn a_rep_finds_what_they_own_in_any_team(db: Db) {
+    fixtures::seed(&db).await;
+    let east = fixtures::team(&db, "East", None).await;
+    let west = fixtures::team(&db, "West", None).await;
+    let admin = fixtures::admin(&db).await;
+    let east_manager = fixtures::user(&db, "east.manager", Some(east), &["sales_manager"]).await;
+    let west_manager = fixtures::user(&db, "west.manager", Some(west), &["sales_manager"]).await;
+    let rep = fixtures::user(&db, "rep", Some(east), &["sales_rep"]).await;
+    let first = account(
+        &db,
+        &admin,
+        json!({"name": "前海微众科技", "phone": "0755-8888-1234", "owner_id": rep.user_id}),
+    )
+    .await;
+    contact(
+        &db,
+        &admin,
+        first.id,
+        json!({"name": "张伟", "mobile": "13800001111", "owner_id": rep.user_id}),
+    )
+    .await;
+    let version = kehu_db::users::get(&db, rep.user_id).await.unwrap().version;
+    kehu_db::users::update(
+        &db,
+        &kehu_db::events::Origin::default(),
+        rep.user_id,
+        version,
+        kehu_db::users::UserChanges {
+            team_id: Some(Some(west)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("moved to West");
+    let second = account(
+        &db,
+        &admin,
+        json!({"name": "前海数据科技", "phone": "0755-8888-5678", "owner_id": rep.user_id}),
+    )
+    .await;
+    contact(
+        &db,
+        &admin,
+        second.id,
+        json!({"name": "张伟", "mobile": "13800002222", "owner_id": rep.user_id}),
+    )
+    .await;
+
+    let both = vec![second.id, first.id];
+    let finds = |east_finds: Vec<i64>, west_finds: Vec<i64>| {
+        [
+            (&rep, "the owner", both.clone()),
+            (&east_manager, "East's manager", east_finds),
+            (&west_manager, "West's manager", west_finds),
+        ]
+    };
+    let moved = finds(vec![], both.clone());
+    check_team_search(&db, &moved, "after the move").await;
+
+    // The first customer and its contact back in East, their owner staying in West.
+    for table in ["accounts", "contacts"] {
+        crate::common::sql::execute(
+            &db,
+            &format!("UPDATE {table} SET team_id = {east} WHERE owner_id = {} AND id IN (SELECT min(id) FROM {table} WHERE owner_id = {})", rep.user_id, rep.user_id),
+        )
+        .await;
+    }
+    let split = finds(vec![first.id], vec![second.id]);
+    check_team_search(&db, &split, "with a record in another team").await;
+}
+
+/// Each actor's customer search finds these ids (newest first), one page at once and one
+/// record a page, and as many contacts by name and by mobile.
+async fn check_team_search(db: &Db, expected: &[(&Actor, &str, Vec<i64>); 3], when: &str) {
+    for (actor, who, ids) in expected {
+        for text in ["前海", "0755 8888", "科技"] {
+            let visibility = fixtures::reads(actor, &ACCOUNT);
+            let page = fixtures::all_pages(db, &ACCOUNT, &visibility, search(&ACCOUNT, text)).await;
+            let found: Vec<i64> = page.iter().map(|r| r.id).collect();
+            assert_eq!(&found, ids, "{who} searching {text} {when}");
+            // One record a page: the cursor carries on into the next team's range.
+            let one_by_one = ListQuery {
+                limit: 1,
+                ..search(&ACCOUNT, text)
+            };
+            let paged: Vec<i64> = fixtures::all_pages(db, &ACCOUNT, &visibility, one_by_one)
+                .await
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            assert_eq!(&paged, ids, "{who} paging through {text} {when}");
+        }
+        let visibility = fixtures::reads(actor, &CONTACT);
+        for text in ["张伟", "1380000"] {
+            let found =
+                fixtures::all_pages(db, &CONTACT, &visibility, search(&CONTACT, text)).await;
+            assert_eq!(found.len(), ids.len(), "{who}'s contacts by {text} {when}");
+        }
     }
 }

@@ -31,8 +31,8 @@ pub(super) struct Suspended {
     table: &'static str,
     /// In the order they were made originally.
     objects: Vec<Object>,
-    /// Full-text tables (SQLite) whose index trigger was dropped, rebuilt from the table.
-    fts_tables: Vec<String>,
+    /// Statements filling the full-text tables (SQLite) whose index trigger was dropped.
+    fts_fills: Vec<String>,
 }
 
 /// If `table` has no rows, drops its secondary indexes and index triggers (see the module
@@ -63,12 +63,8 @@ pub(super) async fn restore(tx: &mut Tx, suspended: Suspended) -> DbResult<()> {
     for object in &suspended.objects {
         tx.conn().execute_raw(&object.create).await?;
     }
-    for fts in &suspended.fts_tables {
-        tx.conn()
-            .execute_raw(&format!(
-                "INSERT INTO \"{fts}\" (\"{fts}\") VALUES ('rebuild')"
-            ))
-            .await?;
+    for fill in &suspended.fts_fills {
+        tx.conn().execute_raw(fill).await?;
     }
     tx.conn()
         .execute_raw(&format!("ANALYZE \"{}\"", suspended.table))

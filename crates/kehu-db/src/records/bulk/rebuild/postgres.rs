@@ -50,7 +50,7 @@ pub(super) async fn suspendable(
     Ok(Some(Suspended {
         table,
         objects: objects(conn, table).await?,
-        fts_tables: Vec::new(),
+        fts_fills: Vec::new(),
     }))
 }
 

@@ -3,12 +3,14 @@
 //! so running it again makes the same object).
 //!
 //! The trigger dropped is the migrations' `<table>_index_insert`, which copies each new
-//! row's search text into the full-text tables named in its body; those are filled with
-//! FTS5's `'rebuild'` instead, which reads the whole table once. A table with any other
-//! trigger that fires on INSERT is loaded row by row, since that trigger's effect could
-//! not be reproduced afterwards.
+//! row's search text into the full-text tables named in its body; those are filled from
+//! the whole table afterwards, in key order (customers and contacts, see
+//! `search_index::fill_statements`) or with FTS5's `'rebuild'` (tables keyed by id with
+//! the table as their content). A table with any other trigger that fires on INSERT is
+//! loaded row by row, since that trigger's effect could not be reproduced afterwards.
 
 use super::{quoted, Object, Suspended};
+use crate::records::search_index;
 use crate::sqlite::{internal, SqliteTx};
 use crate::DbResult;
 
@@ -86,22 +88,28 @@ pub(super) fn suspendable(tx: &SqliteTx, table: &'static str) -> DbResult<Option
     }
     let entries = entries(tx, table)?;
     let index_trigger = format!("{table}_index_insert");
-    let mut fts_tables = Vec::new();
+    let mut fts_fills = Vec::new();
     for trigger in entries.iter().filter(|e| e.is_insert_trigger()) {
         if trigger.name != index_trigger {
             return Ok(None);
         }
-        fts_tables = fed_fts_tables(tx, table, &trigger.sql)?;
+        fts_fills = if search_index::has_team_ranges(table) {
+            search_index::fill_statements(table)
+        } else {
+            fed_fts_tables(tx, table, &trigger.sql)?
+                .iter()
+                .map(|fts| format!("INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
+                .collect()
+        };
     }
     Ok(Some(Suspended {
         table,
         objects: entries.iter().map(Entry::object).collect(),
-        fts_tables,
+        fts_fills,
     }))
 }
 
-/// The FTS5 tables with `table` (or its search view) as their external content that
-/// `trigger` inserts into.
+/// The FTS5 tables with `table` as their external content that `trigger` inserts into.
 fn fed_fts_tables(tx: &SqliteTx, table: &str, trigger: &str) -> DbResult<Vec<String>> {
     let mut statement = tx
         .connection()
@@ -116,17 +124,12 @@ fn fed_fts_tables(tx: &SqliteTx, table: &str, trigger: &str) -> DbResult<Vec<Str
         })
         .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
         .map_err(internal)?;
-    // The content is the table itself or the view over it that adds the scope marks
-    // (migration 12).
-    let contents = [
-        format!("content='{table}'"),
-        format!("content='{table}_search'"),
-    ];
+    let content = format!("content='{table}'");
     let mut tables = Vec::new();
     for (name, sql) in rows {
         let lower = sql.to_ascii_lowercase();
         if lower.contains("using fts5")
-            && contents.iter().any(|content| lower.contains(content))
+            && lower.contains(&content)
             && trigger.contains(&format!("INSERT INTO {name} "))
         {
             tables.push(name);
