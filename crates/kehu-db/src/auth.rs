@@ -3,12 +3,12 @@
 
 use crate::conn::required;
 use crate::records::ident;
-use crate::{now, timestamp_value, Db, DbResult, Tx};
+use crate::{now, timestamp_value, Backend, Db, DbResult, Tx};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_query::{Expr, OnConflict, Query, SimpleExpr};
+use sea_query::{Expr, OnConflict, Query, SimpleExpr, Values};
 use sha2::{Digest, Sha256};
 
 /// A new random secret, URL-safe text.
@@ -199,21 +199,13 @@ pub async fn find_api_token_user(db: &Db, token: &str) -> DbResult<Option<i64>> 
 
 /// The user of a bearer token (valid, not revoked, user active), with the epoch.
 pub async fn signed_in_by_api_token(db: &Db, token: &str) -> DbResult<Option<SignedIn>> {
-    let select = Query::select()
-        .column((ident("api_tokens"), ident("user_id")))
-        .expr_as(permissions_epoch(), ident("permissions_epoch"))
-        .from(ident("api_tokens"))
-        .inner_join(
-            ident("users"),
-            Expr::col((ident("users"), ident("id")))
-                .equals((ident("api_tokens"), ident("user_id"))),
-        )
-        .and_where(Expr::col((ident("api_tokens"), ident("token_hash"))).eq(hash_secret(token)))
-        .and_where(Expr::col((ident("api_tokens"), ident("revoked_at"))).is_null())
-        .and_where(Expr::col((ident("users"), ident("active"))).eq(true))
-        .to_owned();
+    // Written out rather than built: it runs on every API request.
+    let sql = match db.backend() {
+        Backend::Sqlite => API_TOKEN_SQLITE,
+        Backend::Postgres => API_TOKEN_POSTGRES,
+    };
     db.conn()
-        .fetch_optional(&select, |row| {
+        .fetch_optional_sql(sql, Values(vec![hash_secret(token).into()]), |row| {
             Ok(SignedIn {
                 user_id: required(row.int("user_id"), "user_id")?,
                 csrf_token: None,
@@ -222,6 +214,18 @@ pub async fn signed_in_by_api_token(db: &Db, token: &str) -> DbResult<Option<Sig
         })
         .await
 }
+
+/// An API token's user and the permissions epoch, if the token is live and its user
+/// active (SQLite keeps booleans as 0 and 1).
+const API_TOKEN_SQLITE: &str =
+    "SELECT t.user_id, (SELECT value FROM auth_epoch) AS permissions_epoch \
+     FROM api_tokens AS t JOIN users AS u ON u.id = t.user_id \
+     WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1";
+/// [`API_TOKEN_SQLITE`] for PostgreSQL.
+const API_TOKEN_POSTGRES: &str =
+    "SELECT t.user_id, (SELECT value FROM auth_epoch) AS permissions_epoch \
+     FROM api_tokens AS t JOIN users AS u ON u.id = t.user_id \
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active";
 
 /// Failed sign-ins allowed in a window before the name is locked.
 pub const MAX_FAILURES: i64 = 5;

@@ -222,6 +222,42 @@ impl Conn<'_> {
         })
     }
 
+    /// Runs SQL written by hand for this connection's backend (`?` placeholders on
+    /// SQLite, `$N` on PostgreSQL) that returns at most one row: for the statements of
+    /// every request, whose text is then not rebuilt by the query builder each time.
+    pub async fn fetch_optional_sql<T>(
+        &mut self,
+        sql: &str,
+        values: Values,
+        decode: impl Fn(&dyn DynRow) -> sqlx::Result<T>,
+    ) -> DbResult<Option<T>> {
+        let mut found = None;
+        match self {
+            Conn::SqlitePool(_) | Conn::SqliteTx(_) => {
+                self.sqlite_sql(sql, &values, Purpose::Read, |row| {
+                    if found.is_none() {
+                        found = Some(decode(row)?);
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            Conn::PgPool(pool) => {
+                let row = sqlx::query_with(sql, SqlxValues(values))
+                    .fetch_optional(*pool)
+                    .await?;
+                found = row.as_ref().map(|r| decode(r)).transpose()?;
+            }
+            Conn::PgTx(tx) => {
+                let row = sqlx::query_with(sql, SqlxValues(values))
+                    .fetch_optional(&mut ***tx)
+                    .await?;
+                found = row.as_ref().map(|r| decode(r)).transpose()?;
+            }
+        }
+        Ok(found)
+    }
+
     /// Runs a query whose first column is an integer (ids, counts).
     pub async fn fetch_ints<S: SqlxBinder>(&mut self, stmt: &S) -> DbResult<Vec<i64>> {
         if self.backend() == Backend::Sqlite {

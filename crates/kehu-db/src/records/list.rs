@@ -19,6 +19,8 @@ use sea_query::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// What list to read.
 #[derive(Debug, Clone)]
@@ -91,6 +93,31 @@ pub async fn get_deleted(
     get_in(&mut db.conn(), entity, visibility, id, true).await
 }
 
+/// `"t"."f1", …, "t"."custom", "t"."deleted_at"`: what a single read selects (every field,
+/// custom values, recycle bin time), written once per entity rather than by the query
+/// builder on every read (a record read is the most frequent API request).
+fn record_columns(entity: &EntityDef) -> &'static str {
+    static WRITTEN: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
+        kehu_core::entity::ENTITIES
+            .iter()
+            .map(|entity| {
+                let columns: Vec<String> = entity
+                    .fields
+                    .iter()
+                    .map(|f| f.name)
+                    .chain(["custom", "deleted_at"])
+                    .map(|column| format!("\"{}\".\"{column}\"", entity.table))
+                    .collect();
+                (entity.table, columns.join(", "))
+            })
+            .collect()
+    });
+    WRITTEN
+        .get(entity.table)
+        .map(String::as_str)
+        .expect("every entity is in the catalogue")
+}
+
 pub(crate) async fn get_in(
     conn: &mut crate::Conn<'_>,
     entity: &'static EntityDef,
@@ -102,11 +129,7 @@ pub(crate) async fn get_in(
     let mut select = Query::select();
     select
         .from(ident(entity.table))
-        .columns(fields.iter().map(|f| (ident(entity.table), ident(f.name))))
-        .columns([
-            (ident(entity.table), ident("custom")),
-            (ident(entity.table), ident("deleted_at")),
-        ])
+        .expr(Expr::cust(record_columns(entity)))
         .and_where(Expr::col((ident(entity.table), ident("id"))).eq(id))
         .cond_where(visibility_condition(
             conn.backend(),

@@ -33,6 +33,11 @@ pub fn take_lines(
     Ok(Some(checked.lines))
 }
 
+/// Whether records of `entity` carry lines (orders do).
+pub fn has_lines(entity: &EntityDef) -> bool {
+    entity.name == kehu_core::entity::ORDER.name
+}
+
 /// Adds `lines` (possibly empty) to an order's JSON.
 pub async fn add_lines(
     state: &AppState,
@@ -40,7 +45,7 @@ pub async fn add_lines(
     record: &mut Value,
     id: i64,
 ) -> Result<(), ApiError> {
-    if entity.name != kehu_core::entity::ORDER.name {
+    if !has_lines(entity) {
         return Ok(());
     }
     let lines = orders::lines_of(&state.db, &[id])
