@@ -181,6 +181,11 @@ fn main() -> anyhow::Result<()> {
                 force,
                 work_dir,
             } => {
+                // The bulk loads' per-step timing (each index, each full-text table).
+                tracing_subscriber::fmt()
+                    .with_env_filter("kehu_db=info")
+                    .with_writer(std::io::stderr)
+                    .init();
                 let target = Target::parse(&database_url)?;
                 let report = generate::run(generate::Options {
                     target,

@@ -213,13 +213,23 @@ impl BulkLoad {
             append_summary(&mut tx, &context, &ids).await?;
         }
         // On SQLite this also closes the load's connection and frees its page cache.
+        let started = std::time::Instant::now();
         tx.commit().await?;
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "bulk load committed"
+        );
         if let (Some(pool), true) = (sqlite, rebuilt) {
             // The whole table went through the write-ahead log in one transaction; this
             // copies it into the database and gives the log's disk space back (it does
             // nothing while readers still use the log).
+            let started = std::time::Instant::now();
             pool.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
                 .await?;
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "bulk load checkpointed"
+            );
         }
         Ok(())
     }

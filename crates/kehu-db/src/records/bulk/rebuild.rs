@@ -61,14 +61,13 @@ pub(super) async fn restore(tx: &mut Tx, suspended: Suspended) -> DbResult<()> {
         postgres::prepare_builds(conn).await?;
     }
     for object in &suspended.objects {
-        tx.conn().execute_raw(&object.create).await?;
+        timed(&object.name, tx.conn().execute_raw(&object.create)).await?;
     }
     for fill in &suspended.fts_fills {
-        tx.conn().execute_raw(fill).await?;
+        timed(fill, tx.conn().execute_raw(fill)).await?;
     }
-    tx.conn()
-        .execute_raw(&format!("ANALYZE \"{}\"", suspended.table))
-        .await?;
+    let analyze = format!("ANALYZE \"{}\"", suspended.table);
+    timed(&analyze, tx.conn().execute_raw(&analyze)).await?;
     let mut after = match tx {
         Tx::Sqlite(tx) => sqlite::objects(tx, suspended.table)?,
         Tx::Postgres(conn) => postgres::objects(conn, suspended.table).await?,
@@ -83,6 +82,19 @@ pub(super) async fn restore(tx: &mut Tx, suspended: Suspended) -> DbResult<()> {
         )));
     }
     Ok(())
+}
+
+/// Runs one step of the rebuild and logs how long it took (the steps of a large load
+/// take seconds to minutes each; `KEHU_LOG=kehu_db=info` shows them).
+async fn timed<T>(step: &str, run: impl std::future::Future<Output = DbResult<T>>) -> DbResult<T> {
+    let started = std::time::Instant::now();
+    let done = run.await?;
+    tracing::info!(
+        step,
+        seconds = started.elapsed().as_secs_f64(),
+        "bulk load rebuilt"
+    );
+    Ok(done)
 }
 
 /// SQL text of an identifier, double-quoted.
