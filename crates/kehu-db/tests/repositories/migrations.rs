@@ -12,6 +12,11 @@ backend_tests!(
     servers_starting_together_both_migrate
 );
 
+mod upgrades {
+    backend_tests!(migration_15_takes_email_addresses_out_of_the_contact_points);
+    use super::migration_15_takes_email_addresses_out_of_the_contact_points;
+}
+
 mod catalogue {
     backend_tests!(catalogue_matches_the_schema);
     use super::catalogue_matches_the_schema;
@@ -268,4 +273,162 @@ async fn catalogue_matches_the_schema(db: Db) {
             );
         }
     }
+}
+
+/// The statements of a migration file (comments dropped) that start with `start` and
+/// contain `containing`; trigger bodies are cut at their `;` too, which is why callers
+/// say what the statements they want contain.
+fn migration_statements(sql: &str, start: &str, containing: &str) -> Vec<String> {
+    let without_comments: Vec<&str> = sql
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
+        .collect();
+    without_comments
+        .join("\n")
+        .split(';')
+        .filter(|s| s.trim_start().starts_with(start) && s.contains(containing))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn migration_15(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => include_str!("../../migrations/sqlite/0015_search_keys.sql"),
+        Db::Postgres(_) => include_str!("../../migrations/postgres/0015_search_keys.sql"),
+    }
+}
+
+/// Records written before migration 15 have their e-mail address among their contact
+/// points; the migration removes that line and nothing else.
+async fn migration_15_takes_email_addresses_out_of_the_contact_points(db: Db) {
+    fixtures::seed(&db).await;
+    let admin = fixtures::admin(&db).await;
+    let customer = fixtures::account(
+        &db,
+        &admin,
+        serde_json::json!({"name": "北京华为科技有限公司", "code": "KH-2024-0001", "phone": "010-6234-5678", "email": "Info@Huawei.example.com"}),
+    )
+    .await;
+    let person = fixtures::contact(
+        &db,
+        &admin,
+        customer.id,
+        serde_json::json!({"name": "张伟", "mobile": "138-1234-5678", "email": "zhang.wei@huawei.example.com"}),
+    )
+    .await;
+    let points = |table: &str, id: i64| {
+        let db = db.clone();
+        let query = format!("SELECT contact_points FROM {table} WHERE id = {id}");
+        async move { sql::texts(&db, &query).await.remove(0) }
+    };
+    let customer_points = points("accounts", customer.id).await;
+    let person_points = points("contacts", person.id).await;
+    assert_eq!(customer_points, "kh20240001\nkh-2024-0001\n01062345678");
+    assert_eq!(person_points, "13812345678");
+    // As kehu_search::contact_points wrote them before: the address last, lower-cased.
+    sql::execute(
+        &db,
+        &format!(
+            "UPDATE accounts SET contact_points = contact_points || '\ninfo@huawei.example.com' WHERE id = {}; \
+             UPDATE contacts SET contact_points = contact_points || '\nzhang.wei@huawei.example.com' WHERE id = {}",
+            customer.id, person.id
+        ),
+    )
+    .await;
+    let cleanups = migration_statements(migration_15(&db), "UPDATE", "contact_points");
+    assert_eq!(cleanups.len(), 2, "{cleanups:?}");
+    for cleanup in cleanups {
+        sql::execute(&db, &cleanup).await;
+    }
+    assert_eq!(points("accounts", customer.id).await, customer_points);
+    assert_eq!(points("contacts", person.id).await, person_points);
+}
+
+/// Migration 15 indexes the records a database already has exactly as its triggers index
+/// new ones: an upgraded database finds what a new one finds.
+#[tokio::test]
+async fn migration_15_indexes_existing_records_as_its_triggers_do() {
+    let sqlite = TestDb::sqlite().await;
+    let db = &sqlite.db;
+    db.migrate().await.expect("migrates");
+    fixtures::seed(db).await;
+    let east = fixtures::team(db, "East", None).await;
+    let rep = fixtures::user(db, "east.rep", Some(east), &["sales_rep"]).await;
+    let admin = fixtures::admin(db).await;
+    let mut last = None;
+    for (name, owner) in [
+        ("北京华为科技有限公司", rep.user_id),
+        ("Acme Trading Ltd", admin.user_id),
+        ("深圳腾讯计算机系统有限公司", rep.user_id),
+    ] {
+        let customer = fixtures::account(
+            db,
+            &admin,
+            serde_json::json!({"name": name, "phone": "0755-8888-1234", "email": "sales@acme2024.example.com", "owner_id": owner}),
+        )
+        .await;
+        fixtures::contact(
+            db,
+            &admin,
+            customer.id,
+            serde_json::json!({"name": "张伟", "mobile": "138-1234-5678", "owner_id": owner}),
+        )
+        .await;
+        last = Some(customer);
+    }
+    fixtures::try_update(
+        db,
+        &ACCOUNT,
+        &admin,
+        last.as_ref().unwrap().id,
+        last.as_ref().unwrap().version,
+        serde_json::json!({"name": "深圳腾讯科技"}),
+    )
+    .await
+    .expect("renamed");
+
+    let tables: Vec<String> = ["accounts", "contacts"]
+        .iter()
+        .flat_map(|t| ["fts", "trgm", "team_fts", "team_trgm"].map(|kind| format!("{t}_{kind}")))
+        .collect();
+    let mut by_triggers = Vec::new();
+    for fts in &tables {
+        by_triggers.push(fts_entries(db, fts).await);
+        sql::execute(
+            db,
+            &format!("INSERT INTO {fts} ({fts}) VALUES ('delete-all')"),
+        )
+        .await;
+        assert!(fts_entries(db, fts).await.is_empty());
+    }
+    let fills = migration_statements(migration_15(db), "INSERT INTO", "SELECT");
+    assert_eq!(fills.len(), tables.len(), "{fills:?}");
+    for fill in fills {
+        sql::execute(db, &fill).await;
+    }
+    for (fts, expected) in tables.iter().zip(by_triggers) {
+        assert!(!expected.is_empty(), "{fts} has entries");
+        assert_eq!(fts_entries(db, fts).await, expected, "{fts}");
+    }
+    sqlite.finish().await;
+}
+
+/// Every entry of a full-text table: term, row key, and (where the table keeps them)
+/// column and position.
+async fn fts_entries(db: &Db, fts: &str) -> Vec<String> {
+    sql::execute(
+        db,
+        &format!("CREATE VIRTUAL TABLE vocab_{fts} USING fts5vocab({fts}, 'instance')"),
+    )
+    .await;
+    let entries = sql::texts(
+        db,
+        &format!(
+            "SELECT term || ' ' || doc || ' ' || coalesce(col, '') || ' ' || coalesce(offset, '') \
+             FROM vocab_{fts} ORDER BY term, doc, col, offset"
+        ),
+    )
+    .await;
+    sql::execute(db, &format!("DROP TABLE vocab_{fts}")).await;
+    entries
 }
