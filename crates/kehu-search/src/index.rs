@@ -17,9 +17,12 @@ use crate::text::{bigrams, normalize, runs, sci_notation_len, truncate_word, Cla
 ///   its letters joined (`zhang.wei@…` → `zhang wei zhangwei`), since people search
 ///   for the name without the dot.
 /// * Chinese (CJK) text: the words jieba's search mode finds, plus every two-character
-///   substring of each CJK run, plus the character itself for a one-character run.
-///   The bigrams make any 2+ character substring of a name findable: a query's CJK run
-///   is turned into the same bigrams by [`crate::parse_query`], all of which must match.
+///   substring of each CJK run, plus the run's first character (the whole run when it is
+///   one character). The bigrams make any 2+ character substring of a name findable: a
+///   query's CJK run is turned into the same bigrams by [`crate::parse_query`], all of
+///   which must match. The first character is a surname typed alone (`李`): as a whole
+///   word it is read newest first and stops after a page, where the prefix `李*` gathers
+///   every name beginning with 李 first (30–115 ms on a million records).
 ///
 /// Every token is one word for SQLite FTS5 `unicode61` and for PostgreSQL's
 /// `to_tsvector('simple', …)`, so both backends index exactly these tokens.
@@ -88,6 +91,9 @@ fn add_cjk_run(tokens: &mut Tokens, run: &str) {
     }
     for gram in bigrams(run) {
         tokens.push(gram);
+    }
+    if let Some((end, _)) = run.char_indices().nth(1) {
+        tokens.push(&run[..end]);
     }
 }
 
@@ -211,12 +217,29 @@ mod tests {
         let t = toks(&["李小明"]);
         assert!(t.contains(&"李小".to_owned()) && t.contains(&"小明".to_owned()));
         // A lone character is kept as a token.
-        assert_eq!(toks(&["李 先生"]), ["李", "先生"]);
+        assert_eq!(toks(&["李 先生"]), ["李", "先生", "先"]);
+    }
+
+    #[test]
+    fn a_surname_typed_alone_is_a_whole_word() {
+        for name in ["李小明", "李娜", "欧阳娜娜"] {
+            let first = &name[..name.char_indices().nth(1).unwrap().0];
+            assert!(
+                toks(&[name]).iter().any(|t| t == first),
+                "{first} of {name}"
+            );
+            let words = crate::parse_query(first).whole_words().unwrap();
+            assert_eq!(words.fts5_match().unwrap(), format!("\"{first}\""));
+        }
+        assert!(
+            !toks(&["王李"]).contains(&"李".to_owned()),
+            "only the first character"
+        );
     }
 
     #[test]
     fn mixed_scripts_are_separate_tokens() {
-        assert_eq!(toks(&["iPhone手机"]), ["iphone", "手机"]);
+        assert_eq!(toks(&["iPhone手机"]), ["iphone", "手机", "手"]);
     }
 
     #[test]
