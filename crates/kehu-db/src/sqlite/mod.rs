@@ -15,7 +15,7 @@
 //! * **Writes** — transactions, and any statement that is not read-only — go through the
 //!   one writer connection behind an async mutex, so a request waiting for its turn to
 //!   write parks its task instead of blocking a runtime thread on SQLite's lock.
-//! * After a statement that ran for a millisecond or more the task yields, and every
+//! * After a statement that ran for 5 ms or more the task yields, and every
 //!   statement spends a unit of tokio's cooperative budget, so that a long loop of
 //!   statements (an export, a recomputation) lets other requests run in between.
 
@@ -46,8 +46,13 @@ const STATEMENT_CACHE: usize = 512;
 /// log in that time.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(20);
 
-/// A statement running at least this long makes its task yield afterwards.
-const YIELD_AFTER: Duration = Duration::from_millis(1);
+/// A statement running at least this long makes its task yield afterwards. Yielding
+/// sends the task to the back of the run queue, behind every other request in flight:
+/// under load that wait is several times a list statement's own millisecond, so with a
+/// 1 ms threshold the p99 of list pages and searches doubled (BENCHMARKS.md, "Yielding
+/// after statements"). Request statements stay well below 5 ms; the longer ones (exports,
+/// recomputations, heavy searches) still let other requests in after them.
+const YIELD_AFTER: Duration = Duration::from_millis(5);
 
 /// The settings each connection is opened with.
 #[derive(Debug, Clone)]
