@@ -88,6 +88,25 @@ macro_rules! on_postgres {
     };
 }
 
+/// A PostgreSQL statement built by sea-query, kept prepared on its connection unless it
+/// matches text (full-text words, `LIKE` patterns).
+///
+/// PostgreSQL plans a prepared statement without its parameters after five runs (a
+/// generic plan). For text matches that plan is wrong for most values: how common a word
+/// is decides whether the full-text index or the scope's index should lead. A sales rep's
+/// search for a word a fifth of the customers have took 660 ms on the generic plan and
+/// 136 ms planned with the word (1,000,000 customers). An unnamed statement is planned
+/// with its values each time it runs.
+fn pg_query(sql: &str, values: SqlxValues) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
+    sqlx::query_with(sql, values).persistent(!matches_text(sql))
+}
+
+/// Whether a statement has a full-text or pattern match, whose best plan depends on the
+/// text matched.
+fn matches_text(sql: &str) -> bool {
+    sql.contains("to_tsquery(") || sql.contains("LIKE ")
+}
+
 /// What a SQLite statement run is for: rows to collect, or only the count of rows changed.
 enum Purpose {
     Read,
@@ -138,7 +157,7 @@ impl Conn<'_> {
             return self.sqlite(stmt, Purpose::Write, |_| Ok(())).await;
         }
         on_postgres!(self, stmt, |sql, values, executor| {
-            Ok(sqlx::query_with(&sql, values)
+            Ok(pg_query(&sql, values)
                 .execute(executor)
                 .await?
                 .rows_affected())
@@ -164,7 +183,7 @@ impl Conn<'_> {
             return Ok(found);
         }
         on_postgres!(self, stmt, |sql, values, executor| {
-            let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
+            let rows = pg_query(&sql, values).fetch_all(executor).await?;
             Ok(rows
                 .iter()
                 .map(|r| decode(r))
@@ -186,7 +205,7 @@ impl Conn<'_> {
         }
         on_postgres!(self, stmt, |sql, values, executor| {
             // Callers read in ranges, so a range's rows may be held at once here.
-            let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
+            let rows = pg_query(&sql, values).fetch_all(executor).await?;
             for row in &rows {
                 each(row)?;
             }
@@ -215,9 +234,7 @@ impl Conn<'_> {
             return Ok(found);
         }
         on_postgres!(self, stmt, |sql, values, executor| {
-            let row = sqlx::query_with(&sql, values)
-                .fetch_optional(executor)
-                .await?;
+            let row = pg_query(&sql, values).fetch_optional(executor).await?;
             Ok(row.as_ref().map(|r| decode(r)).transpose()?)
         })
     }
@@ -270,7 +287,7 @@ impl Conn<'_> {
             return Ok(found);
         }
         on_postgres!(self, stmt, |sql, values, executor| {
-            let rows = sqlx::query_with(&sql, values).fetch_all(executor).await?;
+            let rows = pg_query(&sql, values).fetch_all(executor).await?;
             Ok(rows
                 .iter()
                 .map(|r| r.try_get::<i64, _>(0))
