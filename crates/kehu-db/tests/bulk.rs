@@ -1,14 +1,7 @@
 //! `records::bulk_insert`: many rows in one transaction, readable, searchable and owned
 //! like records made one by one; on SQLite and PostgreSQL.
 //!
-//! The throughput measurement is an ignored test, run in release mode:
-//!
-//! ```text
-//! KEHU_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres \
-//!   cargo test --release -p kehu-db --test bulk -- --ignored --nocapture --test-threads 1
-//! ```
-//!
-//! `KEHU_BULK_BENCH_ROWS` sets the number of customers (default 200,000).
+//! How fast a load is, is measured by `kehu-bench generate` (BENCHMARKS.md), not here.
 
 mod common;
 
@@ -21,10 +14,7 @@ use kehu_core::validation::{Mode, Schema};
 use kehu_core::FieldValue;
 use kehu_db::records::{self, BulkLoad, BulkRow, Strategy};
 use kehu_db::{custom_fields, picklists, Backend, Db, DbError, DbResult};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde_json::{json, Value as Json};
-use std::time::Instant;
 
 backend_tests!(
     rows_are_readable_searchable_and_owned,
@@ -1076,175 +1066,4 @@ fn letters(i: usize) -> String {
 
 fn now_micros() -> DateTime<Utc> {
     micros(Utc::now())
-}
-
-// ---------------------------------------------------------------------------------------
-// Throughput (ignored: run in release mode, see the top of this file).
-
-const CITIES: &[(&str, &str)] = &[
-    ("北京", "北京"),
-    ("上海", "上海"),
-    ("广东", "深圳"),
-    ("广东", "广州"),
-    ("浙江", "杭州"),
-    ("江苏", "苏州"),
-    ("四川", "成都"),
-];
-const BRANDS: &[&str] = &[
-    "华信",
-    "恒通",
-    "鼎盛",
-    "金桥",
-    "瑞丰",
-    "新元",
-    "东方",
-    "宏达",
-    "天成",
-    "中联",
-    "博远",
-    "汇丰达",
-];
-const TRADES: &[&str] = &[
-    "科技有限公司",
-    "电子科技有限公司",
-    "贸易有限公司",
-    "机械制造有限公司",
-    "信息技术有限公司",
-    "物流有限公司",
-];
-
-/// Realistic customer rows: Chinese company names, an address, phone, e-mail, tags,
-/// custom values and a creation date in the past three years.
-fn benchmark_rows(schema: &Schema<'_>, owners: &[i64], count: usize) -> Vec<BulkRow> {
-    let mut rng = StdRng::seed_from_u64(7);
-    let now = Utc::now();
-    (0..count)
-        .map(|i| {
-            let (province, city) = CITIES[rng.gen_range(0..CITIES.len())];
-            let brand = BRANDS[rng.gen_range(0..BRANDS.len())];
-            let trade = TRADES[rng.gen_range(0..TRADES.len())];
-            let input = json!({
-                "name": format!("{city}{brand}{trade}{i}"),
-                "kind": "company",
-                "code": format!("KH{i:08}"),
-                "industry": "软件",
-                "level": if rng.gen_ratio(1, 20) { "VIP" } else { "普通" },
-                "province": province,
-                "city": city,
-                "address": format!("{city}市高新区科技路{}号{}栋", rng.gen_range(1..999), rng.gen_range(1..30)),
-                "phone": format!("+86 1{}{:09}", rng.gen_range(3..10), rng.gen_range(0..1_000_000_000u32)),
-                "email": format!("contact{i}@company{}.example", rng.gen_range(0..100_000)),
-                "website": format!("www.company{i}.example"),
-                "lifecycle_status": "active",
-                "credit_limit": rng.gen_range(1..500) * 1_000_000i64,
-                "currency": "CNY",
-                "tags": if rng.gen_bool(0.3) { json!(["老客户", "重点跟进"]) } else { json!(["渠道"]) },
-                "description": "主要采购服务器和网络设备，年采购额约三百万元。",
-                "custom": { "employees": rng.gen_range(5..5_000), "wechat": format!("wx{i}") },
-            });
-            let created = now - Duration::seconds(rng.gen_range(0..3 * 365 * 86_400));
-            row(schema, owners[i % owners.len()], input, Some(created))
-        })
-        .collect()
-}
-
-async fn measure(db: Db) {
-    let count: usize = std::env::var("KEHU_BULK_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000);
-    fixtures::seed(&db).await;
-    fixtures::define_custom_fields(&db).await;
-    for region in ["广东", "浙江", "江苏", "四川"] {
-        picklists::add(&db, "region", region).await.unwrap();
-    }
-    let admin = fixtures::admin(&db).await;
-    let team = fixtures::team(&db, "销售部", None).await;
-    let mut owners = Vec::new();
-    for i in 0..8 {
-        owners.push(
-            fixtures::user(&db, &format!("rep{i}"), Some(team), &["sales_rep"])
-                .await
-                .user_id,
-        );
-    }
-    let lists = picklists::all(&db).await.unwrap();
-    let custom = custom_fields::for_entity(&db, "account").await.unwrap();
-    let schema = Schema {
-        entity: &ACCOUNT,
-        custom_fields: &custom,
-        picklists: &lists,
-    };
-    let rows = benchmark_rows(&schema, &owners, count);
-
-    // Baseline measured in the same run: the search text alone, on one thread.
-    let started = Instant::now();
-    let mut bytes = 0;
-    for row in &rows {
-        let texts: Vec<String> = row
-            .fields
-            .iter()
-            .filter(|(f, _)| f.searchable)
-            .map(|(_, v)| v.to_form_text(kehu_core::FieldKind::Tags))
-            .collect();
-        bytes += kehu_search::index_tokens(texts.iter().map(String::as_str)).len();
-    }
-    let tokenise = started.elapsed();
-
-    let started = Instant::now();
-    let ids = records::bulk_insert(&db, &ACCOUNT, Some(admin.user_id), rows)
-        .await
-        .expect("bulk insert");
-    let elapsed = started.elapsed();
-    assert_eq!(ids.len(), count);
-    let rate = count as f64 / elapsed.as_secs_f64();
-
-    // Baseline in the same run: the database copying the same rows by itself
-    // (INSERT … SELECT, with the same indexes and full-text maintenance), so no parsing,
-    // binding or search-text work on our side.
-    let columns = "name, kind, industry, level, category, source, province, city, address, phone, email, website, \
-                   lifecycle_status, credit_limit, currency, tags, description, custom, search_tokens, contact_points, \
-                   owner_id, team_id, created_at, updated_at, created_by, updated_by, version";
-    let started = Instant::now();
-    sql::execute(
-        &db,
-        &format!(
-            "INSERT INTO accounts ({columns}) SELECT {columns} FROM accounts WHERE id <= {}",
-            ids[count - 1]
-        ),
-    )
-    .await;
-    let copy = started.elapsed();
-    println!(
-        "bulk_insert {:?}: {count} customers in {:.2} s = {:.0} rows/s; the database copying them by INSERT … SELECT: \
-         {:.0} rows/s (bulk_insert at {:.0}% of that); search text alone, one thread: {:.0} rows/s ({bytes} token bytes)",
-        db.backend(),
-        elapsed.as_secs_f64(),
-        rate,
-        count as f64 / copy.as_secs_f64(),
-        100.0 * copy.as_secs_f64() / elapsed.as_secs_f64(),
-        count as f64 / tokenise.as_secs_f64(),
-    );
-    let (found, _) = records::count(
-        &db,
-        &ACCOUNT,
-        &Visibility::Everything,
-        &search(&ACCOUNT, "华信"),
-        1,
-    )
-    .await
-    .unwrap();
-    assert_eq!(found, 1, "loaded rows are found by search");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "throughput measurement; run in release mode with --ignored --nocapture"]
-async fn bulk_insert_rate_sqlite() {
-    common::run_sqlite(true, measure).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "throughput measurement; run in release mode with --ignored --nocapture"]
-async fn bulk_insert_rate_postgres() {
-    common::run_postgres(true, measure).await;
 }
