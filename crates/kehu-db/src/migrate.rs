@@ -37,6 +37,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (11, include_str!("../migrations/postgres/0011_customer_values_speed.sql")),
     (14, include_str!("../migrations/postgres/0014_team_list_indexes.sql")),
     (15, include_str!("../migrations/postgres/0015_search_keys.sql")),
+    (16, include_str!("../migrations/postgres/0016_search_vectors.sql")),
 ];
 
 /// The versions of the migrations this binary carries for a backend.

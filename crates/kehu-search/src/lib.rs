@@ -4,8 +4,8 @@
 //! Each searchable record has two text columns filled in Rust:
 //!
 //! * `search_tokens` ← [`index_tokens`]: space-separated words and CJK tokens, indexed by
-//!   SQLite FTS5 (`tokenize='unicode61'`) and by PostgreSQL
-//!   `GIN (to_tsvector('simple', search_tokens))`. The tokens are chosen so that both
+//!   SQLite FTS5 (`tokenize='unicode61'`) and by PostgreSQL as the stored
+//!   `search_vector = to_tsvector('simple', search_tokens)` under GIN. The tokens are chosen so that both
 //!   tokenizers keep each of them as one unchanged word, so both backends index the same
 //!   tokens (see the `text` module for the character rules).
 //! * `contact_points` ← [`contact_points`]: normalised phone numbers and codes, indexed

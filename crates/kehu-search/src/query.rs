@@ -85,14 +85,14 @@ impl Term {
 ///   AND (?3 IS NULL OR rowid IN (SELECT rowid FROM x_fts WHERE x_fts MATCH ?3))
 /// ```
 ///
-/// PostgreSQL (`GIN (to_tsvector('simple', search_tokens))`,
+/// PostgreSQL (`GIN (search_vector)`, stored as `to_tsvector('simple', search_tokens)`;
 /// `GIN (contact_points gin_trgm_ops)`):
 ///
 /// ```sql
-/// WHERE to_tsvector('simple', search_tokens) @@ to_tsquery('simple', $1)   -- pg_tsquery()
+/// WHERE search_vector @@ to_tsquery('simple', $1)                -- pg_tsquery()
 ///    OR (contact_points LIKE $2 AND contact_points LIKE $3 …     -- substring_like_patterns()
 ///        AND ($4::text IS NULL
-///             OR to_tsvector('simple', search_tokens) @@ to_tsquery('simple', $4)))
+///             OR search_vector @@ to_tsquery('simple', $4)))
 /// ```
 ///
 /// (One `LIKE` per pattern: PostgreSQL does not use a GIN index for `LIKE ALL (array)`.)

@@ -195,7 +195,7 @@ fn tokens_test(backend: Backend, table: &str, expression: Option<String>) -> Opt
             expression,
         }),
         Backend::Postgres => IndexTest::Row(Expr::cust_with_values(
-            format!("to_tsvector('simple', {table}.search_tokens) @@ to_tsquery('simple', $1)"),
+            format!("{table}.search_vector @@ to_tsquery('simple', $1)"),
             [expression],
         )),
     })
